@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Demo secrets: used only in demo mode so `npm start` works without any setup.
+ * Production mode refuses to start when a secret equals one of these.
+ */
+export const DEMO_SESSION_SECRET = 'demo-session-secret-not-for-production-use-0000';
+export const DEMO_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
+    DEMO_MODE: bool.optional(),
+    PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535, 'expected a port number 0-65535').default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    BASE_URL: z.url({ message: 'expected an absolute URL such as https://eenzaamheid.example.nl' }).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    SESSION_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)')
+      .optional(),
+    ENCRYPTION_KEYS_OLD: z.string().optional(),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(8),
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps:// URL').optional(),
+    MAIL_FROM: z.string().min(3).default('Eén tegen eenzaamheid <noreply@eentegeneenzaamheid.example>'),
+    HELPDESK_EMAIL: z.email({ message: 'expected an e-mail address' }).default('helpdesk@eentegeneenzaamheid.example'),
+    OIDC_ISSUER: z.url({ message: 'expected the issuer URL of the identity provider' }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_LABEL: z.string().min(1).default('Inloggen met uw organisatieaccount'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+    JOBS: bool.default(true),
+    TRUST_PROXY: bool.default(false),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc > 0 && oidc < 3) {
+      for (const k of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const) {
+        if (!env[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when any OIDC_* variable is set' });
+      }
+    }
+    if (env.NODE_ENV === 'production') {
+      if (env.DEMO_MODE) ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'demo mode is not allowed in production' });
+      if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required in production (at least 32 random characters)' });
+      else if (env.SESSION_SECRET === DEMO_SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'the demo secret is not allowed in production' });
+      if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'required in production (openssl rand -base64 32)' });
+      else if (env.ENCRYPTION_KEY === DEMO_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'the demo key is not allowed in production' });
+      if (!env.BASE_URL) ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'required in production (the public https:// address)' });
+      else if (!env.BASE_URL.startsWith('https://')) ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'must be https:// in production' });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  production: boolean;
+  demo: boolean;
+  port: number;
+  host: string;
+  baseUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  sessionSecret: string;
+  encryptionKey: Buffer;
+  oldEncryptionKeys: Buffer[];
+  sessionTtlHours: number;
+  smtpUrl?: string;
+  mailFrom: string;
+  helpdeskEmail: string;
+  oidc?: { issuer: string; clientId: string; clientSecret: string; label: string };
+  logLevel: string;
+  jobs: boolean;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n') +
+        '\nSee README.md, section "Configuration".',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as "not set" (common in .env files and CI).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(environment)'), message: i.message })),
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const demo = e.DEMO_MODE ?? !production;
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    production,
+    demo,
+    port,
+    host: e.HOST,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    sessionSecret: e.SESSION_SECRET ?? DEMO_SESSION_SECRET,
+    encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEMO_ENCRYPTION_KEY, 'base64'),
+    oldEncryptionKeys: (e.ENCRYPTION_KEYS_OLD ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => Buffer.from(s, 'base64')),
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    helpdeskEmail: e.HELPDESK_EMAIL,
+    oidc:
+      e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+        ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, label: e.OIDC_LABEL }
+        : undefined,
+    logLevel: e.LOG_LEVEL,
+    jobs: e.JOBS,
+    trustProxy: e.TRUST_PROXY,
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The one authorisation function of the platform: every route and API endpoint asks
+ * `can(principal, action, resource)`. Roles and scopes follow DESIGN §6.
+ */
+
+export const ROLES = [
+  'programme_admin',
+  'advisor',
+  'municipality_coordinator',
+  'signal_coordinator',
+  'signal_handler',
+  'visitor',
+  'partner',
+  'provider',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  programme_admin: 'Programmateam (beheerder)',
+  advisor: 'Adviseur',
+  municipality_coordinator: 'Gemeentelijk coördinator / kartrekker',
+  signal_coordinator: 'Coördinator signaalpunt',
+  signal_handler: 'Medewerker signaalpunt',
+  visitor: 'Vrijwilliger huisbezoeken',
+  partner: 'Partner Nationale Coalitie',
+  provider: 'Lokale aanbieder',
+};
+
+/** Which scope a role needs: none (national), a municipality or an organisation. */
+export const ROLE_SCOPE: Record<Role, 'none' | 'municipality' | 'organisation'> = {
+  programme_admin: 'none',
+  advisor: 'municipality',
+  municipality_coordinator: 'municipality',
+  signal_coordinator: 'organisation',
+  signal_handler: 'organisation',
+  visitor: 'organisation',
+  partner: 'organisation',
+  provider: 'organisation',
+};
+
+export interface RoleGrant {
+  role: Role;
+  municipalityId?: number | null;
+  organisationId?: number | null;
+}
+
+export interface Principal {
+  kind: 'user' | 'api_key';
+  id: number;
+  label: string;
+  email?: string;
+  roles: RoleGrant[];
+  /** Municipalities in scope, joint approaches expanded (see registry.expandMunicipalityScope). */
+  municipalityIds: number[];
+  organisationIds: number[];
+  /** For API keys: the named actions the key may perform. */
+  apiActions?: ApiAction[];
+}
+
+export const API_ACTIONS = ['registry:read'] as const;
+export type ApiAction = (typeof API_ACTIONS)[number];
+export const API_ACTION_LABELS: Record<ApiAction, string> = {
+  'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties)',
+};
+
+export type Action =
+  | 'municipality:list'
+  | 'municipality:read'
+  | 'municipality:create'
+  | 'municipality:update'
+  | 'municipality:delete'
+  | 'municipality:import'
+  | 'participation:list'
+  | 'participation:read'
+  | 'participation:create'
+  | 'participation:update'
+  | 'participation:delete'
+  | 'neighbourhood:list'
+  | 'neighbourhood:read'
+  | 'neighbourhood:create'
+  | 'neighbourhood:update'
+  | 'neighbourhood:delete'
+  | 'neighbourhood:import'
+  | 'organisation:list'
+  | 'organisation:read'
+  | 'organisation:create'
+  | 'organisation:update'
+  | 'organisation:delete'
+  | 'organisation:import'
+  | 'registry:export'
+  | 'user:manage'
+  | 'audit:read'
+  | 'outbox:read'
+  | 'apikey:manage';
+
+/** The scope of the record acted on. Omit for list/create-level checks. */
+export interface Resource {
+  municipalityId?: number | null;
+  organisationId?: number | null;
+}
+
+const inMunicipality = (p: Principal, r?: Resource) =>
+  r?.municipalityId == null ? true : p.municipalityIds.includes(r.municipalityId);
+const inOrganisation = (p: Principal, r?: Resource) =>
+  r?.organisationId == null ? true : p.organisationIds.includes(r.organisationId);
+const has = (p: Principal, role: Role) => p.roles.some((g) => g.role === role);
+
+/**
+ * Decides whether `p` may perform `action` on `resource`. For list actions, a true answer
+ * means "may list within their scope": callers filter rows with `scopeOf`.
+ */
+export function can(p: Principal | null | undefined, action: Action, resource?: Resource): boolean {
+  if (!p) return false;
+  if (p.kind === 'api_key') {
+    const read = p.apiActions?.includes('registry:read');
+    return (
+      !!read &&
+      ['municipality:list', 'municipality:read', 'participation:list', 'participation:read', 'organisation:list', 'organisation:read'].includes(
+        action,
+      )
+    );
+  }
+  if (has(p, 'programme_admin')) return true;
+
+  const [entity, verb] = action.split(':') as [string, string];
+  const coordinator = has(p, 'municipality_coordinator');
+  const advisor = has(p, 'advisor');
+  const orgMember = p.roles.some((g) => ROLE_SCOPE[g.role] === 'organisation');
+
+  switch (entity) {
+    case 'municipality':
+    case 'participation':
+      if (verb === 'list' || verb === 'read') return (coordinator || advisor) && inMunicipality(p, resource);
+      // Coordinators keep their own participation and municipality record up to date,
+      // but only the programme team registers, removes or imports municipalities.
+      if (verb === 'update') return coordinator && resource?.municipalityId != null && inMunicipality(p, resource);
+      return false;
+    case 'neighbourhood':
+      if (verb === 'list' || verb === 'read') return (coordinator || advisor) && inMunicipality(p, resource);
+      return coordinator && (verb === 'import' || verb === 'create' ? true : resource?.municipalityId != null) && inMunicipality(p, resource);
+    case 'organisation': {
+      if (verb === 'list') return coordinator || advisor || orgMember;
+      if (verb === 'read') {
+        return (
+          ((coordinator || advisor) && resource?.municipalityId != null && inMunicipality(p, resource)) ||
+          (resource?.organisationId != null && inOrganisation(p, resource) && orgMember)
+        );
+      }
+      if (verb === 'create' || verb === 'import') return coordinator;
+      if (verb === 'update') {
+        return (
+          (coordinator && resource?.municipalityId != null && inMunicipality(p, resource)) ||
+          (resource?.organisationId != null && has(p, 'partner') && inOrganisation(p, resource)) ||
+          (resource?.organisationId != null && has(p, 'provider') && inOrganisation(p, resource))
+        );
+      }
+      if (verb === 'delete') return coordinator && resource?.municipalityId != null && inMunicipality(p, resource);
+      return false;
+    }
+    case 'registry':
+      return coordinator || advisor; // export within their own scope
+    default:
+      return false; // user, audit, outbox, apikey: programme team only
+  }
+}
+
+/**
+ * What a principal may see in lists: 'all', or the municipality / organisation ids in scope.
+ * Programme admins and API keys with registry:read see everything in the registry.
+ */
+export function scopeOf(p: Principal): { all: true } | { all: false; municipalityIds: number[]; organisationIds: number[] } {
+  if (p.kind === 'api_key' || has(p, 'programme_admin')) return { all: true };
+  return { all: false, municipalityIds: p.municipalityIds, organisationIds: p.organisationIds };
+}
+
+export function isRole(v: string): v is Role {
+  return (ROLES as readonly string[]).includes(v);
+}

@@ -1,0 +1,45 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { apiKeys } from '../db/schema.js';
+import { randomToken, sha256 } from '../crypto.js';
+import type { ApiAction, Principal } from '../access.js';
+
+const PREFIX = 'ete_';
+
+/** Creates a key; the raw key is returned once and never stored. */
+export async function createApiKey(db: Db, input: { name: string; organisationId: number; actions: ApiAction[]; createdBy: number }) {
+  const raw = PREFIX + randomToken(24);
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ name: input.name, prefix: raw.slice(0, 10), keyHash: sha256(raw), organisationId: input.organisationId, actions: input.actions, createdBy: input.createdBy })
+    .returning();
+  return { row, raw };
+}
+
+export async function revokeApiKey(db: Db, id: number): Promise<boolean> {
+  const r = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
+  return r.length > 0;
+}
+
+export async function listApiKeys(db: Db) {
+  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+}
+
+/** Resolves a bearer key to a principal; records the last-used time (at most once a minute). */
+export async function authenticateApiKey(db: Db, raw: string): Promise<Principal | null> {
+  if (!raw.startsWith(PREFIX) || raw.length > 100) return null;
+  const [k] = await db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, sha256(raw)), isNull(apiKeys.revokedAt)));
+  if (!k) return null;
+  if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
+    await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, k.id));
+  }
+  return {
+    kind: 'api_key',
+    id: k.id,
+    label: k.name,
+    roles: [],
+    municipalityIds: [],
+    organisationIds: [k.organisationId],
+    apiActions: k.actions as ApiAction[],
+  };
+}

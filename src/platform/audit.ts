@@ -1,0 +1,78 @@
+import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './db/index.js';
+import { auditLog } from './db/schema.js';
+import type { Principal } from './access.js';
+
+export type AuditAction =
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'login'
+  | 'login_failed'
+  | 'logout'
+  | 'export'
+  | 'import'
+  | 'read_personal'
+  | 'invite'
+  | 'password_reset'
+  | 'password_set'
+  | 'deactivate'
+  | 'activate'
+  | 'role_change'
+  | 'revoke';
+
+export interface AuditContext {
+  principal?: Principal | null;
+  /** Free label when there is no principal, e.g. the e-mail of a failed login. */
+  label?: string;
+  requestId?: string;
+  ip?: string;
+}
+
+export interface AuditEntry {
+  action: AuditAction;
+  entity: string;
+  entityId?: string | number | null;
+  details?: Record<string, unknown>;
+}
+
+/** Appends one entry. Never throws away the caller's transaction: pass `tx` to write inside it. */
+export async function audit(db: Db, ctx: AuditContext, entry: AuditEntry): Promise<void> {
+  const p = ctx.principal;
+  await db.insert(auditLog).values({
+    actorUserId: p?.kind === 'user' ? p.id : null,
+    actorApiKeyId: p?.kind === 'api_key' ? p.id : null,
+    actorLabel: p ? (p.kind === 'user' ? (p.email ?? p.label) : `API-sleutel: ${p.label}`) : (ctx.label ?? 'systeem'),
+    action: entry.action,
+    entity: entry.entity,
+    entityId: entry.entityId == null ? null : String(entry.entityId),
+    details: entry.details ?? null,
+    requestId: ctx.requestId ?? null,
+    ip: ctx.ip ?? null,
+  });
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  entity?: string;
+  entityId?: string;
+  from?: string; // YYYY-MM-DD
+  to?: string;
+}
+
+export async function listAudit(db: Db, f: AuditFilter, page: number, pageSize: number) {
+  const where: SQL[] = [];
+  if (f.actor) where.push(ilike(auditLog.actorLabel, `%${f.actor}%`));
+  if (f.action) where.push(eq(auditLog.action, f.action));
+  if (f.entity) where.push(eq(auditLog.entity, f.entity));
+  if (f.entityId) where.push(eq(auditLog.entityId, f.entityId));
+  if (f.from) where.push(gte(auditLog.at, new Date(`${f.from}T00:00:00`)));
+  if (f.to) where.push(lte(auditLog.at, new Date(`${f.to}T23:59:59.999`)));
+  const cond = where.length ? and(...where) : undefined;
+  const [rows, [{ count }]] = await Promise.all([
+    db.select().from(auditLog).where(cond).orderBy(desc(auditLog.id)).limit(pageSize).offset((page - 1) * pageSize),
+    db.select({ count: sql<number>`count(*)::int` }).from(auditLog).where(cond),
+  ]);
+  return { rows, total: count };
+}

@@ -1,0 +1,25 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { userRoles, users } from '../db/schema.js';
+import { isRole, type Principal, type RoleGrant } from '../access.js';
+import { expandMunicipalityScope } from '../../modules/registry/service.js';
+
+/** Loads an active user with roles and expanded scopes, or null when missing or deactivated. */
+export async function loadUserPrincipal(db: Db, userId: number): Promise<Principal | null> {
+  const [u] = await db.select().from(users).where(eq(users.id, userId));
+  if (!u || !u.active) return null;
+  const grants = await db.select().from(userRoles).where(eq(userRoles.userId, userId));
+  const roles: RoleGrant[] = grants
+    .filter((g) => isRole(g.role))
+    .map((g) => ({ role: g.role as RoleGrant['role'], municipalityId: g.municipalityId, organisationId: g.organisationId }));
+  const direct = roles.map((r) => r.municipalityId).filter((x): x is number => x != null);
+  return {
+    kind: 'user',
+    id: u.id,
+    label: u.name,
+    email: u.email,
+    roles,
+    municipalityIds: await expandMunicipalityScope(db, direct),
+    organisationIds: [...new Set(roles.map((r) => r.organisationId).filter((x): x is number => x != null))],
+  };
+}

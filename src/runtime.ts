@@ -1,0 +1,73 @@
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './platform/db/index.js';
+import { startEmbedded, type EmbeddedDatabase } from './platform/db/embedded.js';
+import { runMigrations } from './platform/db/migrate.js';
+import { FieldCipher } from './platform/crypto.js';
+import type { AppContext } from './platform/context.js';
+import { startJobs, type Jobs } from './platform/jobs.js';
+import { createMailer, MAIL_JOB, MAIL_SWEEP_JOB, sweepOutbox } from './platform/mail/outbox.js';
+import { purgeExpiredSessions } from './platform/auth/sessions.js';
+
+export interface Runtime {
+  ctx: AppContext;
+  embedded: EmbeddedDatabase | null;
+  /** True when the embedded database was created by this start (first run). */
+  firstRun: boolean;
+  close(): Promise<void>;
+}
+
+type Log = { info: (msg: string) => void; error: (o: object, msg: string) => void };
+
+/**
+ * Connects to PostgreSQL (DATABASE_URL, or the embedded server in DATA_DIR), applies the
+ * migrations and, when asked, starts the job queue. Shared by `serve` and the CLI commands.
+ */
+export async function openRuntime(config: Config, opts: { jobs: boolean; log: Log }): Promise<Runtime> {
+  let embedded: EmbeddedDatabase | null = null;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbedded(config.dataDir);
+    url = embedded.url;
+  }
+  let database: Database | null = null;
+  let jobs: Jobs | null = null;
+  try {
+    database = openDatabase(url, { onError: (err) => opts.log.error({ err: { message: err.message } }, 'idle database connection lost') });
+    await runMigrations(database.pool);
+    const db = database.db;
+    if (opts.jobs) {
+      const mailer = createMailer(db, { smtpUrl: config.smtpUrl, from: config.mailFrom });
+      jobs = await startJobs(
+        url,
+        [
+          { name: MAIL_JOB, handler: async (d: { id: number }) => mailer.deliver(d.id), retryLimit: 8 },
+          { name: MAIL_SWEEP_JOB, cron: '*/5 * * * *', handler: async () => void (await sweepOutbox(db, jobs!)) },
+          { name: 'sessions-purge', cron: '17 * * * *', handler: async () => void (await purgeExpiredSessions(db)) },
+        ],
+        opts.log,
+      );
+    }
+    const ctx: AppContext = {
+      config,
+      database,
+      cipher: new FieldCipher(config.encryptionKey, config.oldEncryptionKeys),
+      jobs,
+      log: console,
+    };
+    return {
+      ctx,
+      embedded,
+      firstRun: embedded?.created ?? false,
+      async close() {
+        await jobs?.stop().catch(() => undefined);
+        await database!.close().catch(() => undefined);
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await jobs?.stop().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw e;
+  }
+}
