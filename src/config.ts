@@ -40,6 +40,7 @@ const schema = z
     OIDC_LABEL: z.string().min(1).default('Inloggen met uw organisatieaccount'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
     JOBS: bool.default(true),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(10),
     TRUST_PROXY: bool.default(false),
   })
   .superRefine((env, ctx) => {
@@ -80,6 +81,8 @@ export interface Config {
   logLevel: string;
   jobs: boolean;
   trustProxy: boolean;
+  /** Requests per minute per IP address on login and other public forms. */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -134,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     jobs: e.JOBS,
     trustProxy: e.TRUST_PROXY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
 }

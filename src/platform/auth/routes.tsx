@@ -9,8 +9,6 @@ import { queueMail } from '../mail/outbox.js';
 import { audit } from '../audit.js';
 import { oidcCallback, oidcStart } from './oidc.js';
 
-const LOGIN_LIMIT = { max: 10, timeWindow: '1 minute' };
-const FORGOT_LIMIT = { max: 5, timeWindow: '1 minute' };
 
 export function setSessionCookie(app: FastifyInstance, reply: FastifyReply, raw: string) {
   reply.setCookie(SESSION_COOKIE, raw, {
@@ -105,6 +103,8 @@ export async function authRoutes(app: FastifyInstance) {
   const { database, config } = app.ctx;
   const db = database.db;
   const oidcLabel = config.oidc?.label;
+  const LOGIN_LIMIT = { max: config.rateLimitPerMinute, timeWindow: '1 minute' };
+  const FORGOT_LIMIT = { max: Math.max(1, Math.ceil(config.rateLimitPerMinute / 2)), timeWindow: '1 minute' };
 
   app.get('/inloggen', async (req, reply) => {
     const terug = safeReturnPath((req.query as Record<string, unknown>).terug);

@@ -101,6 +101,8 @@ export async function startEmbedded(
 ): Promise<EmbeddedDatabase> {
   const unlock = lockDataDir(dataDir);
   const pgDir = path.join(dataDir, 'pg');
+  // As root, PostgreSQL runs as the unprivileged "postgres" user, which must reach the folder.
+  if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o755);
   try {
     const created = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
     if (!created) {
