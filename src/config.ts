@@ -42,24 +42,30 @@ const schema = z
     JOBS: bool.default(true),
     RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(10),
     TRUST_PROXY: bool.default(false),
-  })
-  .superRefine((env, ctx) => {
-    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
-    if (oidc > 0 && oidc < 3) {
-      for (const k of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const) {
-        if (!env[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when any OIDC_* variable is set' });
-      }
-    }
-    if (env.NODE_ENV === 'production') {
-      if (env.DEMO_MODE) ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'demo mode is not allowed in production' });
-      if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required in production (at least 32 random characters)' });
-      else if (env.SESSION_SECRET === DEMO_SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'the demo secret is not allowed in production' });
-      if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'required in production (openssl rand -base64 32)' });
-      else if (env.ENCRYPTION_KEY === DEMO_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'the demo key is not allowed in production' });
-      if (!env.BASE_URL) ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'required in production (the public https:// address)' });
-      else if (!env.BASE_URL.startsWith('https://')) ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'must be https:// in production' });
-    }
   });
+
+/**
+ * Cross-field rules, checked on the raw values so they are reported together with any
+ * per-variable problem (one message naming every bad variable).
+ */
+function crossChecks(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const out: { variable: string; message: string }[] = [];
+  const add = (variable: string, message: string) => out.push({ variable, message });
+  const oidcKeys = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+  if (oidcKeys.some((k) => env[k]) && !oidcKeys.every((k) => env[k])) {
+    for (const k of oidcKeys) if (!env[k]) add(k, 'required when any OIDC_* variable is set');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (env.DEMO_MODE && ['true', '1', 'yes'].includes(env.DEMO_MODE)) add('DEMO_MODE', 'demo mode is not allowed in production');
+    if (!env.SESSION_SECRET) add('SESSION_SECRET', 'required in production (at least 32 random characters)');
+    else if (env.SESSION_SECRET === DEMO_SESSION_SECRET) add('SESSION_SECRET', 'the demo secret is not allowed in production');
+    if (!env.ENCRYPTION_KEY) add('ENCRYPTION_KEY', 'required in production (openssl rand -base64 32)');
+    else if (env.ENCRYPTION_KEY === DEMO_ENCRYPTION_KEY) add('ENCRYPTION_KEY', 'the demo key is not allowed in production');
+    if (!env.BASE_URL) add('BASE_URL', 'required in production (the public https:// address)');
+    else if (!env.BASE_URL.startsWith('https://')) add('BASE_URL', 'must be https:// in production');
+  }
+  return out;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -101,11 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as "not set" (common in .env files and CI).
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(environment)'), message: i.message })),
-    );
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(environment)'), message: i.message }))),
+    ...crossChecks(cleaned),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const demo = e.DEMO_MODE ?? !production;
