@@ -60,7 +60,7 @@ export interface Principal {
 export const API_ACTIONS = ['registry:read'] as const;
 export type ApiAction = (typeof API_ACTIONS)[number];
 export const API_ACTION_LABELS: Record<ApiAction, string> = {
-  'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties)',
+  'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties, wijken en buurten)',
 };
 
 export type Action =
@@ -115,7 +115,16 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
     const read = p.apiActions?.includes('registry:read');
     return (
       !!read &&
-      ['municipality:list', 'municipality:read', 'participation:list', 'participation:read', 'organisation:list', 'organisation:read'].includes(
+      [
+        'municipality:list',
+        'municipality:read',
+        'participation:list',
+        'participation:read',
+        'organisation:list',
+        'organisation:read',
+        'neighbourhood:list',
+        'neighbourhood:read',
+      ].includes(
         action,
       )
     );
@@ -139,14 +148,17 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
       if (verb === 'list' || verb === 'read') return (coordinator || advisor) && inMunicipality(p, resource);
       return coordinator && (verb === 'import' || verb === 'create' ? true : resource?.municipalityId != null) && inMunicipality(p, resource);
     case 'organisation': {
-      if (verb === 'list') return coordinator || advisor || orgMember;
+      // Signal staff and visitors have no business in the organisation register.
+      if (verb === 'list') return coordinator || advisor || has(p, 'partner') || has(p, 'provider');
       if (verb === 'read') {
         return (
           ((coordinator || advisor) && resource?.municipalityId != null && inMunicipality(p, resource)) ||
           (resource?.organisationId != null && inOrganisation(p, resource) && orgMember)
         );
       }
-      if (verb === 'create' || verb === 'import') return coordinator;
+      // Without a resource: "may create at all". With one: only in their own municipalities;
+      // national organisations (municipalityId null) are for the programme team.
+      if (verb === 'create' || verb === 'import') return coordinator && (resource === undefined || (resource.municipalityId != null && inMunicipality(p, resource)));
       if (verb === 'update') {
         return (
           (coordinator && resource?.municipalityId != null && inMunicipality(p, resource)) ||

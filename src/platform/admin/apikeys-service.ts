@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { apiKeys } from '../db/schema.js';
+import { organisations } from '../../modules/registry/schema.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { ApiAction, Principal } from '../access.js';
 
@@ -21,8 +22,31 @@ export async function revokeApiKey(db: Db, id: number): Promise<boolean> {
   return r.length > 0;
 }
 
+const selectKeys = (db: Db) =>
+  db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      organisationId: apiKeys.organisationId,
+      organisationName: organisations.name,
+      actions: apiKeys.actions,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .leftJoin(organisations, eq(organisations.id, apiKeys.organisationId));
+
+/** All keys, newest first, with the name of their organisation (never the hash). */
 export async function listApiKeys(db: Db) {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+  return selectKeys(db).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+}
+export type ApiKeyRow = Awaited<ReturnType<typeof listApiKeys>>[number];
+
+export async function getApiKey(db: Db, id: number): Promise<ApiKeyRow | null> {
+  const [row] = await selectKeys(db).where(eq(apiKeys.id, id));
+  return row ?? null;
 }
 
 /** Resolves a bearer key to a principal; records the last-used time (at most once a minute). */

@@ -1,47 +1,103 @@
 import type { FastifyInstance } from 'fastify';
 import { Page } from '../views/layout.js';
-import { DataTable, Heading, Pagination, SelectField, TextField, type Column, type ListQuery } from '../views/components.js';
-import { listAudit } from '../audit.js';
+import { DataTable, ErrorSummary, Heading, P, Pagination, SelectField, SummaryList, TextField, type Column, type ListQuery } from '../views/components.js';
+import { audit, listAudit, type AuditAction } from '../audit.js';
 import { getOutboxMail, listOutbox } from '../mail/outbox.js';
-import { listParams } from '../http/forms.js';
+import { isIsoDate, listParams, normaliseDate, pathId } from '../http/forms.js';
 import { NotFoundError } from '../http/errors.js';
+import { auditLog } from '../db/schema.js';
+import { userRoutes } from './users.js';
+import { apiKeyRoutes } from './apikeys.js';
 
 const fmt = (d: Date | null) => (d ? d.toLocaleString('nl-NL', { timeZone: 'Europe/Amsterdam', dateStyle: 'short', timeStyle: 'medium' }) : '—');
 
-const AUDIT_ACTIONS = ['create', 'update', 'delete', 'login', 'login_failed', 'logout', 'export', 'import', 'read_personal', 'invite', 'password_reset', 'password_set', 'deactivate', 'activate', 'role_change', 'revoke'];
+/** Dutch labels of the audit actions; the record type makes sure every action has one. */
+const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
+  create: 'Aangemaakt',
+  update: 'Gewijzigd',
+  delete: 'Verwijderd',
+  login: 'Ingelogd',
+  login_failed: 'Inloggen mislukt',
+  logout: 'Uitgelogd',
+  export: 'Geëxporteerd',
+  import: 'Geïmporteerd',
+  read_personal: 'Persoonsgegevens ingezien',
+  invite: 'Uitgenodigd',
+  password_reset: 'Wachtwoordherstel gevraagd',
+  password_set: 'Wachtwoord ingesteld',
+  deactivate: 'Gedeactiveerd',
+  activate: 'Geactiveerd',
+  role_change: 'Rollen gewijzigd',
+  revoke: 'Ingetrokken',
+};
+const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
+const OUTBOX_STATUS_LABELS: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };
+const actionLabel = (a: string) => AUDIT_ACTION_LABELS[a as AuditAction] ?? a;
+const ENTITY_LABELS: Record<string, string> = {
+  user: 'Gebruiker',
+  api_key: 'API-sleutel',
+  municipality: 'Gemeente',
+  province: 'Provincie',
+  organisation: 'Organisatie',
+  participation: 'Deelname',
+  neighbourhood: 'Wijk of buurt',
+  mail: 'E-mail',
+};
+const entityLabel = (e: string) => (ENTITY_LABELS[e] ? `${ENTITY_LABELS[e]} (${e})` : e);
 
 /** Programme-admin screens: audit log and mail outbox (users and API keys in their own files). */
 export async function adminRoutes(app: FastifyInstance) {
   const db = app.ctx.database.db;
+  await app.register(userRoutes);
+  await app.register(apiKeyRoutes);
 
   app.get('/beheer/auditlog', async (req, reply) => {
     req.authorize('audit:read');
     const q = req.query as Record<string, string>;
     const lp = listParams(q, [], 'at', 50);
-    const date = (v?: string) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
-    const filter = { actor: q.actor?.slice(0, 100), action: AUDIT_ACTIONS.includes(q.action) ? q.action : undefined, entity: q.entity?.slice(0, 50) || undefined, entityId: q.entityId?.slice(0, 50) || undefined, from: date(q.from), to: date(q.to) };
-    const { rows, total } = await listAudit(db, filter, lp.page, lp.pageSize);
+    // Dates as typed (2025-01-31 or 31-01-2025); a bad date is reported at its field and not applied.
+    const errors: Record<string, string> = {};
+    const date = (field: 'from' | 'to') => {
+      const v = normaliseDate(q[field]);
+      if (v === undefined) return undefined;
+      if (typeof v === 'string' && isIsoDate(v)) return v;
+      errors[field] = 'Vul een geldige datum in, zoals 2025-01-31 of 31-01-2025.';
+      return undefined;
+    };
+    const filter = {
+      actor: q.actor?.trim().slice(0, 100) || undefined,
+      action: (AUDIT_ACTIONS as string[]).includes(q.action) ? q.action : undefined,
+      entity: q.entity?.trim().slice(0, 50) || undefined,
+      entityId: q.entityId?.trim().slice(0, 50) || undefined,
+      from: date('from'),
+      to: date('to'),
+    };
+    const [{ rows, total }, entities] = await Promise.all([
+      listAudit(db, filter, lp.page, lp.pageSize),
+      db.selectDistinct({ entity: auditLog.entity }).from(auditLog).orderBy(auditLog.entity),
+    ]);
     const query: ListQuery = { ...filter, page: lp.page, pageSize: lp.pageSize };
     type Row = (typeof rows)[number];
     const columns: Column<Row>[] = [
       { key: 'at', label: 'Tijdstip', render: (r) => fmt(r.at) },
       { key: 'actor', label: 'Wie', render: (r) => r.actorLabel },
-      { key: 'action', label: 'Actie', render: (r) => r.action },
-      { key: 'entity', label: 'Onderdeel', render: (r) => r.entity },
+      { key: 'action', label: 'Actie', render: (r) => actionLabel(r.action) },
+      { key: 'entity', label: 'Onderdeel', render: (r) => entityLabel(r.entity) },
       { key: 'entityId', label: 'Record', render: (r) => r.entityId ?? '—' },
       { key: 'details', label: 'Details', render: (r) => (r.details ? <code class="details">{JSON.stringify(r.details)}</code> : '—') },
     ];
-    const form = { values: filter, errors: {} };
-    return reply.page({ title: 'Auditlog' }, (ctx) => (
+    const form = { values: { ...filter, from: errors.from ? q.from : filter.from, to: errors.to ? q.to : filter.to }, errors };
+    return reply.page({ title: 'Auditlog', status: Object.keys(errors).length ? 422 : 200 }, (ctx) => (
       <Page ctx={ctx} title="Auditlog" crumbs={[{ href: '/beheer', label: 'Overzicht' }, { label: 'Auditlog' }]}>
         <Heading>Auditlog</Heading>
         <p class="utrecht-paragraph">Alle wijzigingen, inlogpogingen, exports en inzages in persoonsgegevens. Het log kan niet worden gewijzigd of verwijderd.</p>
-        <form method="get" action="/beheer/auditlog" class="filter-form" role="search" aria-label="Auditlog filteren">
-          <TextField name="actor" label="Wie (e-mail of naam)" form={form} required />
-          <SelectField name="action" label="Actie" form={form} required placeholder="Alle acties" options={AUDIT_ACTIONS.map((a) => ({ value: a, label: a }))} />
-          <TextField name="entity" label="Onderdeel" form={form} required />
-          <TextField name="from" label="Vanaf (datum)" type="date" form={form} required />
-          <TextField name="to" label="Tot en met (datum)" type="date" form={form} required />
+        <ErrorSummary errors={errors} labels={{ from: 'Vanaf (datum)', to: 'Tot en met (datum)' }} />
+        <form method="get" action="/beheer/auditlog" class="filter-form" role="search" novalidate aria-label="Auditlog filteren">
+          <TextField name="actor" label="Wie (e-mail of naam)" form={form} filter />
+          <SelectField name="action" label="Actie" form={form} filter placeholder="Alle acties" options={AUDIT_ACTIONS.map((a) => ({ value: a, label: AUDIT_ACTION_LABELS[a] }))} />
+          <SelectField name="entity" label="Onderdeel" form={form} filter placeholder="Alle onderdelen" options={entities.map((e) => ({ value: e.entity, label: entityLabel(e.entity) }))} />
+          <TextField name="from" label="Vanaf (datum)" type="date" form={form} filter />
+          <TextField name="to" label="Tot en met (datum)" type="date" form={form} filter />
           <button class="utrecht-button utrecht-button--secondary-action" type="submit">
             Filteren
           </button>
@@ -60,12 +116,11 @@ export async function adminRoutes(app: FastifyInstance) {
     const { rows, total } = await listOutbox(db, filter, lp.page, lp.pageSize);
     const query: ListQuery = { ...filter, page: lp.page, pageSize: lp.pageSize };
     type Row = (typeof rows)[number];
-    const statusLabel: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };
     const columns: Column<Row>[] = [
       { key: 'createdAt', label: 'Aangemaakt', render: (r) => fmt(r.createdAt) },
       { key: 'to', label: 'Aan', render: (r) => r.toAddress },
       { key: 'subject', label: 'Onderwerp', render: (r) => <a class="utrecht-link" href={`/beheer/outbox/${r.id}`}>{r.subject}</a> },
-      { key: 'status', label: 'Status', render: (r) => statusLabel[r.status] ?? r.status },
+      { key: 'status', label: 'Status', render: (r) => OUTBOX_STATUS_LABELS[r.status] ?? r.status },
       { key: 'attempts', label: 'Pogingen', numeric: true, render: (r) => r.attempts },
     ];
     const form = { values: filter, errors: {} };
@@ -77,9 +132,9 @@ export async function adminRoutes(app: FastifyInstance) {
             ? 'Alle e-mail gaat via deze wachtrij naar de mailserver.'
             : 'Er is geen mailserver (SMTP_URL) ingesteld: e-mail wordt hier bewaard, zodat u bijvoorbeeld uitnodigingslinks kunt openen.'}
         </p>
-        <form method="get" action="/beheer/outbox" class="filter-form" role="search" aria-label="E-mail filteren">
-          <TextField name="to" label="Aan (e-mailadres)" form={form} required />
-          <SelectField name="status" label="Status" form={form} required placeholder="Alle" options={Object.entries(statusLabel).map(([value, label]) => ({ value, label }))} />
+        <form method="get" action="/beheer/outbox" class="filter-form" role="search" novalidate aria-label="E-mail filteren">
+          <TextField name="to" label="Aan (e-mailadres)" form={form} filter />
+          <SelectField name="status" label="Status" form={form} filter placeholder="Alle" options={Object.entries(OUTBOX_STATUS_LABELS).map(([value, label]) => ({ value, label }))} />
           <button class="utrecht-button utrecht-button--secondary-action" type="submit">
             Filteren
           </button>
@@ -92,21 +147,34 @@ export async function adminRoutes(app: FastifyInstance) {
 
   app.get('/beheer/outbox/:id', async (req, reply) => {
     req.authorize('outbox:read');
-    const m = await getOutboxMail(db, Number((req.params as { id: string }).id) || 0);
+    const m = await getOutboxMail(db, pathId((req.params as { id: string }).id));
     if (!m) throw new NotFoundError();
+    // With a mail server the recipient got the mail; the admin has no need for their one-time
+    // links (a password-reset link would let an admin take over the account).
+    const hideLinks = !!app.ctx.config.smtpUrl;
+    const body = hideLinks ? m.textBody.replace(ONE_TIME_LINK, '$1[verborgen]') : m.textBody;
+    await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'mail', entityId: m.id, details: { kind: m.kind } });
     return reply.page({ title: m.subject }, (ctx) => (
       <Page ctx={ctx} title={m.subject} crumbs={[{ href: '/beheer', label: 'Overzicht' }, { href: '/beheer/outbox', label: 'Verzonden e-mail' }, { label: m.subject }]}>
         <Heading>{m.subject}</Heading>
-        <dl class="summary-list">
-          <div class="summary-list__row"><dt>Aan</dt><dd>{m.toAddress}</dd></div>
-          <div class="summary-list__row"><dt>Aangemaakt</dt><dd>{fmt(m.createdAt)}</dd></div>
-          <div class="summary-list__row"><dt>Status</dt><dd>{m.status}</dd></div>
-        </dl>
-        <pre class="mail-body">{linkify(m.textBody)}</pre>
+        <SummaryList
+          items={[
+            ['Aan', m.toAddress],
+            ['Aangemaakt', fmt(m.createdAt)],
+            ['Status', OUTBOX_STATUS_LABELS[m.status] ?? m.status],
+            ['Verzonden', m.sentAt ? fmt(m.sentAt) : null],
+            ['Pogingen', String(m.attempts)],
+            ['Laatste fout', m.lastError],
+          ]}
+        />
+        {hideLinks && body !== m.textBody && <P>Eenmalige links in deze e-mail zijn verborgen: de e-mail is via de mailserver naar de ontvanger verstuurd.</P>}
+        <pre class="mail-body">{linkify(body)}</pre>
       </Page>
     ));
   });
 }
+
+const ONE_TIME_LINK = /(\/(?:uitnodiging|wachtwoord-herstellen)\/)[\w-]+/g;
 
 /** Makes the URLs in a plain-text mail clickable. */
 function linkify(text: string) {

@@ -70,7 +70,10 @@ export async function oidcCallback(app: FastifyInstance, req: FastifyRequest, re
     const config = await configuration(app);
     const current = new URL(req.url, app.ctx.config.baseUrl);
     const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
-    const claims = tokens.claims();
+    const idToken = tokens.claims();
+    let claims: Record<string, unknown> | undefined = idToken;
+    // Spec-conforming providers put the e-mail only in the UserInfo response, not in the ID token.
+    if (!claims?.email && idToken?.sub && tokens.access_token) claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
     if (claims?.email && claims.email_verified !== false) email = String(claims.email);
   } catch (e) {
     req.log.warn({ err: { message: (e as Error).message } }, 'oidc callback failed');

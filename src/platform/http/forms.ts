@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldErrors } from '../views/components.js';
+import { NotFoundError } from './errors.js';
 
 /** Form bodies: strips the CSRF field and turns multipart field objects into plain values. */
 export function formValues(body: unknown): Record<string, unknown> {
@@ -55,4 +56,34 @@ export function listParams(q: Record<string, unknown>, sortable: string[], defau
   const dir: 'asc' | 'desc' = q.dir === 'desc' ? 'desc' : 'asc';
   const text = typeof q.q === 'string' ? q.q.trim().slice(0, 100) : '';
   return { page, sort, dir, q: text, pageSize };
+}
+
+/**
+ * Normalises a date as people type it: `YYYY-MM-DD` stays, `D-M-YYYY` / `D/M/YYYY` (Dutch order)
+ * becomes `YYYY-MM-DD`; '' becomes undefined. Anything else is returned trimmed, for the check.
+ */
+export function normaliseDate(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim();
+  if (s === '') return undefined;
+  const nl = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(s);
+  return nl ? `${nl[3]}-${nl[2].padStart(2, '0')}-${nl[1].padStart(2, '0')}` : s;
+}
+
+/** True for an existing calendar date written as YYYY-MM-DD. */
+export function isIsoDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** An optional date field (see normaliseDate). */
+export const optionalDate = (msg = 'Vul een geldige datum in, zoals 2025-01-31 of 31-01-2025.') =>
+  z.preprocess(normaliseDate, z.string({ message: msg }).refine(isIsoDate, msg).optional());
+
+/** A record id from a URL path; anything that is not a positive 32-bit integer is "not found". */
+export function pathId(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0 || n > 2_147_483_647) throw new NotFoundError();
+  return n;
 }

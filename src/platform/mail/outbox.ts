@@ -15,8 +15,10 @@ export interface MailMessage {
 }
 
 /**
- * Puts a mail in the outbox and asks the job queue to deliver it. Pass a transaction as `db`
- * to make the mail part of the same change (it is only delivered if that change commits).
+ * Puts a mail in the outbox and asks the job queue to deliver it.
+ *
+ * Inside a transaction, pass `null` as `jobs` and call `dispatchMail` after the commit: a job
+ * sent during the transaction could be picked up before the row is visible to the worker.
  */
 export async function queueMail(db: Db, jobs: Jobs | null, msg: MailMessage, helpdesk: string): Promise<number> {
   const text = `${msg.text.trimEnd()}\n\n--\nVragen? Mail de helpdesk van Eén tegen eenzaamheid: ${helpdesk}\n`;
@@ -24,8 +26,13 @@ export async function queueMail(db: Db, jobs: Jobs | null, msg: MailMessage, hel
     .insert(outbox)
     .values({ toAddress: msg.to, subject: msg.subject, textBody: text, kind: msg.kind })
     .returning({ id: outbox.id });
-  if (jobs) await jobs.send(MAIL_JOB, { id: row.id }).catch(() => undefined); // the sweep retries
+  await dispatchMail(jobs, row.id);
   return row.id;
+}
+
+/** Asks the job queue to deliver an outbox row. When the queue is down, the sweep picks it up later. */
+export async function dispatchMail(jobs: Jobs | null, id: number): Promise<void> {
+  if (jobs) await jobs.send(MAIL_JOB, { id }).catch(() => undefined);
 }
 
 export interface Mailer {

@@ -59,9 +59,11 @@ interface FieldProps {
   form: FormState<any>;
   hint?: string;
   required?: boolean;
+  /** A search/filter field: no "(optioneel)" after the label, yet not required either. */
+  filter?: boolean;
 }
 
-function FieldWrap({ name, label, form, hint, required, children }: FieldProps & { children: ComponentChildren }) {
+function FieldWrap({ name, label, form, hint, required, filter, children }: FieldProps & { children: ComponentChildren }) {
   const err = form.errors[name];
   const id = fieldId(name);
   return (
@@ -69,7 +71,7 @@ function FieldWrap({ name, label, form, hint, required, children }: FieldProps &
       <div class="utrecht-form-field__label">
         <label class="utrecht-form-label" for={id}>
           {label}
-          {required ? '' : ' (optioneel)'}
+          {required || filter ? '' : ' (optioneel)'}
         </label>
       </div>
       {hint && (
@@ -98,6 +100,8 @@ export function TextField(
   props: FieldProps & { type?: 'text' | 'email' | 'password' | 'date' | 'number' | 'url' | 'tel' | 'search'; autocomplete?: string; inputmode?: string; width?: 'xs' | 's' | 'm' | 'l' },
 ) {
   const { name, form, type = 'text', required, hint, autocomplete, width } = props;
+  // aria-required only, no native `required`: validation is server-side with the error summary,
+  // and a native `required` made browsers silently block GET filter forms.
   return (
     <FieldWrap {...props}>
       <input
@@ -106,7 +110,6 @@ export function TextField(
         name={name}
         type={type}
         value={type === 'password' ? '' : str(form.values[name])}
-        required={required}
         aria-required={required ? 'true' : undefined}
         aria-invalid={form.errors[name] ? 'true' : undefined}
         aria-describedby={describedBy(name, form, hint)}
@@ -125,7 +128,7 @@ export function TextArea(props: FieldProps & { rows?: number }) {
         id={fieldId(name)}
         name={name}
         rows={rows}
-        required={required}
+        aria-required={required ? 'true' : undefined}
         aria-invalid={form.errors[name] ? 'true' : undefined}
         aria-describedby={describedBy(name, form, hint)}
       >
@@ -149,7 +152,7 @@ export function SelectField(props: FieldProps & { options: Option[]; placeholder
         class={`utrecht-select utrecht-select--html-select${form.errors[name] ? ' utrecht-select--invalid' : ''}`}
         id={fieldId(name)}
         name={name}
-        required={required}
+        aria-required={required ? 'true' : undefined}
         aria-invalid={form.errors[name] ? 'true' : undefined}
         aria-describedby={describedBy(name, form, hint)}
       >
