@@ -1,0 +1,350 @@
+/**
+ * The authorisation matrix (DESIGN §6): every role, and anonymous visitors, against every
+ * route of the app, including the denials. The route list comes from the app itself, so a new
+ * route without an entry in EXPECTED fails this test until someone decides who may use it.
+ *
+ * Two municipalities: A (in scope of the scoped test users) and B (out of scope). Routes with
+ * an :id are called for a record of A and one of B. Denials must be 403 or 404 and must never
+ * show B's data; POSTs that are denied must change nothing in the database.
+ *
+ * MATRIX_PRINT=1 prints the observed matrix (for reviewing a change of the rules).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createTestApp, createUser, seedReference, TestClient, type TestApp } from './helpers/app.js';
+import { addJointApproach, addParticipation, municipalityId } from './helpers/registry.js';
+import { ROLES, type Role } from '../src/platform/access.js';
+import { neighbourhoods, organisations } from '../src/modules/registry/schema.js';
+import { createApiKey } from '../src/platform/admin/apikeys-service.js';
+import { outbox, userRoles } from '../src/platform/db/schema.js';
+
+type Who = Role | 'anonymous';
+const WHO: Who[] = [...ROLES, 'anonymous'];
+
+/**
+ * Who may use a route: 'all' (also anonymous), 'users' (any signed-in user), or a list of
+ * roles; a role suffixed with ':A' may only use it for records in its own scope.
+ */
+type Rule = 'all' | 'users' | string[];
+
+const ADMIN = ['programme_admin'];
+const REGISTRY_READ = ['programme_admin', 'advisor:A', 'municipality_coordinator:A'];
+const REGISTRY_LIST = ['programme_admin', 'advisor', 'municipality_coordinator'];
+const ORG_LIST = ['programme_admin', 'advisor', 'municipality_coordinator', 'partner', 'provider'];
+
+const EXPECTED: Record<string, Rule> = {
+  'GET /': 'all',
+  'GET /health': 'all',
+  'GET /ready': 'all',
+  'GET /inloggen': 'all',
+  'GET /privacy': 'all',
+  'GET /toegankelijkheid': 'all',
+  'GET /wachtwoord-vergeten': 'all',
+  'GET /uitnodiging/:token': 'all',
+  'GET /wachtwoord-herstellen/:token': 'all',
+  'GET /api/docs': 'all',
+  'GET /api/openapi.json': 'all',
+  'GET /static/*': 'all',
+  'GET /vendor/htmx/*': 'all',
+  'GET /vendor/tokens/*': 'all',
+  'GET /vendor/utrecht/*': 'all',
+  'GET /beheer': 'users',
+
+  'GET /beheer/gemeenten': REGISTRY_LIST,
+  'GET /beheer/gemeenten/export': REGISTRY_LIST,
+  'GET /beheer/gemeenten/:id': REGISTRY_READ,
+  'GET /beheer/gemeenten/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'GET /beheer/gemeenten/:id/samenvoegen': ADMIN,
+  'GET /beheer/gemeenten/:id/verwijderen': ADMIN,
+  'GET /beheer/gemeenten/nieuw': ADMIN,
+  'GET /beheer/gemeenten/importeren': ADMIN,
+  'GET /beheer/gemeenten/importeren/sjabloon.csv': ADMIN,
+  'GET /beheer/provincies': REGISTRY_LIST,
+  'GET /beheer/provincies/export': REGISTRY_LIST,
+
+  'GET /beheer/deelnames': REGISTRY_LIST,
+  'GET /beheer/deelnames/export': REGISTRY_LIST,
+  'GET /beheer/deelnames/:id': REGISTRY_READ,
+  'GET /beheer/deelnames/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'GET /beheer/deelnames/:id/verwijderen': ADMIN,
+  'GET /beheer/deelnames/nieuw': ADMIN,
+  'GET /beheer/deelnames/importeren': ADMIN,
+  'GET /beheer/deelnames/importeren/sjabloon.csv': ADMIN,
+  'GET /beheer/deelnames/gezamenlijke-aanpakken': REGISTRY_LIST,
+  'GET /beheer/deelnames/gezamenlijke-aanpakken/:id': REGISTRY_READ,
+  'GET /beheer/deelnames/gezamenlijke-aanpakken/:id/verwijderen': ADMIN,
+  'GET /beheer/deelnames/gezamenlijke-aanpakken/nieuw': ADMIN,
+
+  'GET /beheer/organisaties': ORG_LIST,
+  'GET /beheer/organisaties/export': REGISTRY_LIST, // partners and providers see only their own record
+  'GET /beheer/organisaties/:id': ['programme_admin', 'advisor:A', 'municipality_coordinator:A', 'partner:A', 'provider:A'],
+  'GET /beheer/organisaties/:id/bewerken': ['programme_admin', 'municipality_coordinator:A', 'partner:A', 'provider:A'],
+  'GET /beheer/organisaties/:id/verwijderen': ['programme_admin', 'municipality_coordinator:A'],
+  'GET /beheer/organisaties/nieuw': ['programme_admin', 'municipality_coordinator'],
+  'GET /beheer/organisaties/importeren': ['programme_admin', 'municipality_coordinator'],
+  'GET /beheer/organisaties/importeren/sjabloon.csv': ['programme_admin', 'municipality_coordinator'],
+
+  'GET /beheer/wijken': REGISTRY_LIST,
+  'GET /beheer/wijken/export': REGISTRY_LIST,
+  'GET /beheer/wijken/:id': REGISTRY_READ,
+  'GET /beheer/wijken/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'GET /beheer/wijken/:id/verwijderen': ['programme_admin', 'municipality_coordinator:A'],
+  'GET /beheer/wijken/nieuw': ['programme_admin', 'municipality_coordinator'],
+  'GET /beheer/wijken/importeren': ['programme_admin', 'municipality_coordinator'],
+  'GET /beheer/wijken/importeren/sjabloon.csv': ['programme_admin', 'municipality_coordinator'],
+
+  'GET /beheer/gebruikers': ADMIN,
+  'GET /beheer/gebruikers/:id': ADMIN,
+  'GET /beheer/gebruikers/export': ADMIN,
+  'GET /beheer/gebruikers/uitnodigen': ADMIN,
+  'GET /beheer/api-sleutels': ADMIN,
+  'GET /beheer/api-sleutels/nieuw': ADMIN,
+  'GET /beheer/api-sleutels/:id/intrekken': ADMIN,
+  'GET /beheer/auditlog': ADMIN,
+  'GET /beheer/outbox': ADMIN,
+  'GET /beheer/outbox/:id': ADMIN,
+
+  // Public form posts (login, reset, invitation): anyone may post; covered in auth tests.
+  'POST /inloggen': 'all',
+  'POST /uitloggen': 'all',
+  'POST /wachtwoord-vergeten': 'all',
+  'POST /uitnodiging/:token': 'all',
+  'POST /wachtwoord-herstellen/:token': 'all',
+
+  'POST /beheer/gemeenten/nieuw': ADMIN,
+  'POST /beheer/gemeenten/importeren': ADMIN,
+  'POST /beheer/gemeenten/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'POST /beheer/gemeenten/:id/samenvoegen': ADMIN,
+  'POST /beheer/gemeenten/:id/verwijderen': ADMIN,
+  'POST /beheer/deelnames/nieuw': ADMIN,
+  'POST /beheer/deelnames/importeren': ADMIN,
+  'POST /beheer/deelnames/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'POST /beheer/deelnames/:id/verwijderen': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/nieuw': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/:id/hoofdgemeente': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/:id/leden': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/:id/leden/:municipalityId/verwijderen': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/:id/naam': ADMIN,
+  'POST /beheer/deelnames/gezamenlijke-aanpakken/:id/verwijderen': ADMIN,
+  'POST /beheer/organisaties/nieuw': ['programme_admin', 'municipality_coordinator'],
+  'POST /beheer/organisaties/importeren': ['programme_admin', 'municipality_coordinator'],
+  'POST /beheer/organisaties/:id/bewerken': ['programme_admin', 'municipality_coordinator:A', 'partner:A', 'provider:A'],
+  'POST /beheer/organisaties/:id/verwijderen': ['programme_admin', 'municipality_coordinator:A'],
+  'POST /beheer/wijken/nieuw': ['programme_admin', 'municipality_coordinator'],
+  'POST /beheer/wijken/importeren': ['programme_admin', 'municipality_coordinator'],
+  'POST /beheer/wijken/:id/bewerken': ['programme_admin', 'municipality_coordinator:A'],
+  'POST /beheer/wijken/:id/verwijderen': ['programme_admin', 'municipality_coordinator:A'],
+  'POST /beheer/gebruikers/uitnodigen': ADMIN,
+  'POST /beheer/gebruikers/:id/rollen': ADMIN,
+  'POST /beheer/gebruikers/:id/rollen/:grantId/verwijderen': ADMIN,
+  'POST /beheer/gebruikers/:id/deactiveren': ADMIN,
+  'POST /beheer/gebruikers/:id/activeren': ADMIN,
+  'POST /beheer/gebruikers/:id/uitnodiging-opnieuw': ADMIN,
+  'POST /beheer/api-sleutels/nieuw': ADMIN,
+  'POST /beheer/api-sleutels/:id/intrekken': ADMIN,
+
+  // The JSON API: API keys with registry:read; signed-in users as for the screens.
+  'GET /api/v1/provinces': REGISTRY_LIST,
+  'GET /api/v1/municipalities': REGISTRY_LIST,
+  'GET /api/v1/municipalities/:code': REGISTRY_READ,
+  'GET /api/v1/participations': REGISTRY_LIST,
+  'GET /api/v1/participations/:cbsCode': REGISTRY_READ,
+  'GET /api/v1/organisations': ORG_LIST,
+  'GET /api/v1/organisations/:id': ['programme_admin', 'advisor:A', 'municipality_coordinator:A', 'partner:A', 'provider:A'],
+  'GET /api/v1/neighbourhoods': REGISTRY_LIST,
+};
+
+const A = 'GM0344'; // Utrecht: in scope
+const B = 'GM0363'; // Amsterdam: out of scope
+const B_MARKERS = ['Amsterdam', 'Organisatie Buiten Scope', 'Wijk Buiten Scope'];
+
+let t: TestApp;
+const ids: Record<string, { A: string; B: string }> = {};
+const clients = new Map<Who, TestClient>();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  await seedReference(t.db);
+  const mA = await municipalityId(t.db, A);
+  const mB = await municipalityId(t.db, B);
+  const pA = await addParticipation(t.db, A);
+  const pB = await addParticipation(t.db, B);
+  const jA = await addJointApproach(t.db, 'Samen A', A, ['GM0355']);
+  const jB = await addJointApproach(t.db, 'Samen B', B, ['GM0392']);
+  const [oA] = await t.db.insert(organisations).values({ name: 'Organisatie Binnen Scope', kind: 'welfare', municipalityId: mA, contactName: 'Contact A' }).returning();
+  const [oB] = await t.db.insert(organisations).values({ name: 'Organisatie Buiten Scope', kind: 'welfare', municipalityId: mB, contactName: 'Contact B' }).returning();
+  const [nA] = await t.db.insert(neighbourhoods).values({ code: 'WK034401', kind: 'district', name: 'Wijk Binnen Scope', municipalityId: mA }).returning();
+  const [nB] = await t.db.insert(neighbourhoods).values({ code: 'WK036301', kind: 'district', name: 'Wijk Buiten Scope', municipalityId: mB }).returning();
+  const uA = await createUser(t.db, 'persoon.a@test.example', [{ role: 'municipality_coordinator', municipalityId: mA }]);
+  const uB = await createUser(t.db, 'persoon.b@test.example', [{ role: 'municipality_coordinator', municipalityId: mB }]);
+  const [gA] = await t.db.select().from(userRoles).where(sql`${userRoles.userId} = ${uA.id}`);
+  const [gB] = await t.db.select().from(userRoles).where(sql`${userRoles.userId} = ${uB.id}`);
+  const kA = await createApiKey(t.db, { name: 'Sleutel A', organisationId: oA.id, actions: ['registry:read'], createdBy: uA.id });
+  const kB = await createApiKey(t.db, { name: 'Sleutel B', organisationId: oB.id, actions: ['registry:read'], createdBy: uB.id });
+  const [mailA] = await t.db.insert(outbox).values({ toAddress: 'persoon.a@test.example', subject: 'Test A', textBody: 'x', kind: 'test' }).returning();
+  const [mailB] = await t.db.insert(outbox).values({ toAddress: 'persoon.b@test.example', subject: 'Test B', textBody: 'x', kind: 'test' }).returning();
+  const s = (x: { id: number }) => String(x.id);
+  Object.assign(ids, {
+    gemeenten: { A: s({ id: mA }), B: s({ id: mB }) },
+    deelnames: { A: s(pA), B: s(pB) },
+    'gezamenlijke-aanpakken': { A: s(jA), B: s(jB) },
+    organisaties: { A: s(oA), B: s(oB) },
+    wijken: { A: s(nA), B: s(nB) },
+    gebruikers: { A: s(uA), B: s(uB) },
+    rollen: { A: s(gA), B: s(gB) },
+    'api-sleutels': { A: s(kA.row), B: s(kB.row) },
+    outbox: { A: s(mailA), B: s(mailB) },
+    leden: { A: s({ id: await municipalityId(t.db, 'GM0355') }), B: s({ id: await municipalityId(t.db, 'GM0392') }) },
+    code: { A, B },
+  });
+
+  for (const who of WHO) {
+    const c = new TestClient(t.app);
+    if (who !== 'anonymous') {
+      const scoped = who === 'advisor' || who === 'municipality_coordinator' ? { municipalityId: mA } : who === 'programme_admin' ? {} : { organisationId: oA.id };
+      await createUser(t.db, `${who}@matrix.example`, [{ role: who, ...scoped }]);
+      await c.login(`${who}@matrix.example`);
+    } else await c.get('/inloggen');
+    clients.set(who, c);
+  }
+});
+afterAll(async () => t?.close());
+
+/** Fills the :params of a route for variant A or B. */
+function fill(url: string, variant: 'A' | 'B'): string {
+  const segs = url.split('/');
+  return segs
+    .map((seg, i) => {
+      if (!seg.startsWith(':')) return seg === '*' ? '' : seg;
+      const name = seg.slice(1);
+      if (name === 'token') return 'onbekende-token-123';
+      if (name === 'code' || name === 'cbsCode') return ids.code[variant];
+      if (name === 'municipalityId') return ids.leden[variant];
+      if (name === 'grantId') return ids.rollen[variant];
+      const family = { organisations: 'organisaties' }[segs[i - 1]] ?? segs[i - 1];
+      const id = ids[family]?.[variant];
+      if (!id) throw new Error(`no test record for :${name} in ${url}`);
+      return id;
+    })
+    .join('/');
+}
+
+const staticPath: Record<string, string> = {
+  '/static/*': '/static/css/site.css',
+  '/vendor/htmx/*': '/vendor/htmx/htmx.min.js',
+  '/vendor/tokens/*': '/vendor/tokens/theme.css',
+  '/vendor/utrecht/*': '/vendor/utrecht/index.css',
+};
+
+function allowed(rule: Rule, who: Who, variant: 'A' | 'B'): boolean {
+  if (rule === 'all') return true;
+  if (who === 'anonymous') return false;
+  if (rule === 'users') return true;
+  return rule.some((r) => {
+    const [role, scope] = r.split(':');
+    return role === who && (scope !== 'A' || variant === 'A');
+  });
+}
+
+async function tableCounts() {
+  const r = await t.db.execute(sql`
+    select (select count(*) from municipalities where deleted_at is null) m, (select count(*) from participations where deleted_at is null) p,
+           (select count(*) from organisations where deleted_at is null) o, (select count(*) from neighbourhoods where deleted_at is null) n,
+           (select count(*) from joint_approaches where deleted_at is null) j, (select count(*) from users where active) u,
+           (select count(*) from user_roles) ur, (select count(*) from api_keys where revoked_at is null) k, (select count(*) from mail_outbox) mo,
+           (select md5(string_agg(row(m.*)::text, ',' order by id)) from municipalities m) mh,
+           (select md5(string_agg(row(o.*)::text, ',' order by id)) from organisations o) oh,
+           (select md5(string_agg(row(p.*)::text, ',' order by id)) from participations p) ph,
+           (select md5(string_agg(row(n.*)::text, ',' order by id)) from neighbourhoods n) nh,
+           (select md5(string_agg(row(j.*)::text, ',' order by id)) from joint_approaches j) jh`);
+  return JSON.stringify(r.rows[0]);
+}
+
+describe('access matrix', () => {
+  it('has a rule for every route of the app', () => {
+    const routes = [...new Set(t.app.routeList.map((r) => `${r.method} ${r.url}`))];
+    const missing = routes.filter((r) => !(r in EXPECTED));
+    expect(missing, 'routes without an access rule in EXPECTED').toEqual([]);
+    const stale = Object.keys(EXPECTED).filter((r) => !routes.includes(r));
+    expect(stale, 'rules for routes that no longer exist').toEqual([]);
+  });
+
+  it('answers every GET as the rules say, for every role, and never shows out-of-scope data', async () => {
+    const problems: string[] = [];
+    const observed: string[] = [];
+    for (const [route, rule] of Object.entries(EXPECTED)) {
+      const [method, pattern] = route.split(' ');
+      if (method !== 'GET') continue;
+      const variants: ('A' | 'B')[] = pattern.includes(':') ? ['A', 'B'] : ['A'];
+      for (const variant of variants) {
+        const url = staticPath[pattern] ?? fill(pattern, variant);
+        const row: string[] = [];
+        for (const who of WHO) {
+          const c = clients.get(who)!;
+          const res = await c.get(url);
+          row.push(`${who}=${res.statusCode}`);
+          const api = url.startsWith('/api/');
+          const ok = allowed(rule, who, variant);
+          if (ok) {
+            const fine = res.statusCode < 400 || (pattern.includes(':token') && res.statusCode === 410);
+            if (!fine || (res.statusCode === 302 && String(res.headers.location).startsWith('/inloggen') && who !== 'anonymous'))
+              problems.push(`${who} ${url}: expected access, got ${res.statusCode}`);
+          } else {
+            const expectedCodes = who === 'anonymous' ? (api ? [401] : [302]) : [403, 404];
+            if (!expectedCodes.includes(res.statusCode)) problems.push(`${who} ${url}: expected ${expectedCodes.join('/')}, got ${res.statusCode}`);
+            if (who === 'anonymous' && !api && res.statusCode === 302 && !String(res.headers.location).startsWith('/inloggen'))
+              problems.push(`${who} ${url}: redirected elsewhere than the login page`);
+          }
+          // Scoped users never see the other municipality's records, allowed page or not.
+          if (['advisor', 'municipality_coordinator', 'partner', 'provider', 'signal_coordinator', 'signal_handler', 'visitor'].includes(who) && !pattern.startsWith('/vendor') && !pattern.startsWith('/static') && !pattern.startsWith('/api/openapi') && !pattern.startsWith('/api/docs')) {
+            for (const marker of B_MARKERS) if (res.body.includes(marker)) problems.push(`${who} ${url}: shows out-of-scope "${marker}"`);
+          }
+        }
+        observed.push(`${route} [${variant}] ${row.join(' ')}`);
+      }
+    }
+    if (process.env.MATRIX_PRINT) console.log(observed.join('\n'));
+    expect(problems).toEqual([]);
+  });
+
+  it('denies every POST to roles without the right, and a denied POST changes nothing', async () => {
+    const problems: string[] = [];
+    const before = await tableCounts();
+    for (const [route, rule] of Object.entries(EXPECTED)) {
+      const [method, pattern] = route.split(' ');
+      if (method !== 'POST' || rule === 'all') continue;
+      for (const variant of ['A', 'B'] as const) {
+        const url = fill(pattern, variant);
+        for (const who of WHO) {
+          if (allowed(rule, who, variant)) continue;
+          const c = clients.get(who)!;
+          const res = await c.post(url, { name: 'Gewijzigd', naam: 'Gewijzigd', email: 'x@test.example', role: 'programme_admin', status: 'stopped', confirm: 'ja', bevestig: 'ja' });
+          const expectedCodes = who === 'anonymous' ? [302] : [403, 404];
+          if (!expectedCodes.includes(res.statusCode)) problems.push(`${who} POST ${url}: expected ${expectedCodes.join('/')}, got ${res.statusCode}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(await tableCounts()).toBe(before);
+  });
+
+  it('lets API keys read the registry and nothing else; the API answers 401 without a key', async () => {
+    const { raw } = await createApiKey(t.db, { name: 'Matrix', organisationId: Number(ids.organisaties.A), actions: ['registry:read'], createdBy: Number(ids.gebruikers.A) });
+    for (const [route] of Object.entries(EXPECTED)) {
+      const [method, pattern] = route.split(' ');
+      if (method !== 'GET' || !pattern.startsWith('/api/v1/')) continue;
+      const url = fill(pattern, 'B');
+      const withKey = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${raw}` } });
+      expect(withKey.statusCode, url).toBe(200);
+      const without = await t.app.inject({ method: 'GET', url });
+      expect(without.statusCode, url).toBe(401);
+    }
+    // A key cannot use the screens, even with the cookie-less bearer header.
+    const screen = await t.app.inject({ method: 'GET', url: '/beheer/gemeenten', headers: { authorization: `Bearer ${raw}` } });
+    expect(screen.statusCode).toBe(302);
+    const noRights = await createApiKey(t.db, { name: 'Zonder rechten', organisationId: Number(ids.organisaties.A), actions: [], createdBy: Number(ids.gebruikers.A) });
+    const denied = await t.app.inject({ method: 'GET', url: '/api/v1/municipalities', headers: { authorization: `Bearer ${noRights.raw}` } });
+    expect(denied.statusCode).toBe(403);
+  });
+});
+
