@@ -328,6 +328,25 @@ describe('access matrix', () => {
     expect(await tableCounts()).toBe(before);
   });
 
+  it('keeps the rights of each grant in its own scope for a user with several roles', async () => {
+    const mA = Number(ids.gemeenten.A);
+    const mB = Number(ids.gemeenten.B);
+    await createUser(t.db, 'gemengd@matrix.example', [
+      { role: 'municipality_coordinator', municipalityId: mA },
+      { role: 'advisor', municipalityId: mB },
+      { role: 'signal_handler', organisationId: Number(ids.organisaties.B) },
+    ]);
+    const c = new TestClient(t.app);
+    await c.login('gemengd@matrix.example');
+    expect((await c.get(`/beheer/gemeenten/${mB}`)).statusCode).toBe(200); // advisor may read B
+    expect([403, 404]).toContain((await c.get(`/beheer/gemeenten/${mB}/bewerken`)).statusCode); // but not edit it
+    expect((await c.get(`/beheer/gemeenten/${mA}/bewerken`)).statusCode).toBe(200); // coordinator of A
+    expect([403, 404]).toContain((await c.get(`/beheer/organisaties/${ids.organisaties.B}/bewerken`)).statusCode);
+    const before = await tableCounts();
+    expect([403, 404]).toContain((await c.post(`/beheer/organisaties/${ids.organisaties.B}/verwijderen`, { confirm: 'ja' })).statusCode);
+    expect(await tableCounts()).toBe(before);
+  });
+
   it('lets API keys read the registry and nothing else; the API answers 401 without a key', async () => {
     const { raw } = await createApiKey(t.db, { name: 'Matrix', organisationId: Number(ids.organisaties.A), actions: ['registry:read'], createdBy: Number(ids.gebruikers.A) });
     for (const [route] of Object.entries(EXPECTED)) {

@@ -75,3 +75,28 @@ describe('can()', () => {
     expect(can({ ...key, apiActions: [] }, 'municipality:list')).toBe(false);
   });
 });
+
+describe('can() with several grants', () => {
+  it("gives each role its rights only in that role's scope", () => {
+    const p: Principal = {
+      kind: 'user',
+      id: 1,
+      label: 'mixed',
+      roles: [
+        { role: 'municipality_coordinator', municipalityId: 1 },
+        { role: 'advisor', municipalityId: 2 },
+        { role: 'partner', organisationId: 10 },
+        { role: 'signal_handler', organisationId: 11 },
+      ],
+      municipalityIds: [1, 2],
+      organisationIds: [10, 11],
+    };
+    expect(can(p, 'municipality:update', { municipalityId: 1 })).toBe(true);
+    expect(can(p, 'municipality:update', { municipalityId: 2 })).toBe(false); // only advisor there
+    expect(can(p, 'municipality:read', { municipalityId: 2 })).toBe(true);
+    expect(can(p, 'organisation:delete', { municipalityId: 2 })).toBe(false);
+    expect(can(p, 'organisation:update', { organisationId: 10 })).toBe(true);
+    expect(can(p, 'organisation:update', { organisationId: 11 })).toBe(false); // signal_handler there
+    expect(can(p, 'neighbourhood:update', { municipalityId: 2 })).toBe(false);
+  });
+});

@@ -50,9 +50,15 @@ export interface Principal {
   label: string;
   email?: string;
   roles: RoleGrant[];
-  /** Municipalities in scope, joint approaches expanded (see registry.expandMunicipalityScope). */
+  /** Municipalities in scope, joint approaches expanded (see registry.expandMunicipalityScope): union over all roles, for list filters. */
   municipalityIds: number[];
   organisationIds: number[];
+  /**
+   * The scope of each role separately, so a user with two grants (say coordinator of A and
+   * advisor of B) gets each role's rights only in that role's scope. Set by loadUserPrincipal;
+   * when absent it is derived from `roles` (see roleScope).
+   */
+  scopes?: Partial<Record<Role, { municipalityIds: number[]; organisationIds: number[] }>>;
   /** For API keys: the named actions the key may perform. */
   apiActions?: ApiAction[];
 }
@@ -99,11 +105,30 @@ export interface Resource {
   organisationId?: number | null;
 }
 
-const inMunicipality = (p: Principal, r?: Resource) =>
-  r?.municipalityId == null ? true : p.municipalityIds.includes(r.municipalityId);
-const inOrganisation = (p: Principal, r?: Resource) =>
-  r?.organisationId == null ? true : p.organisationIds.includes(r.organisationId);
 const has = (p: Principal, role: Role) => p.roles.some((g) => g.role === role);
+
+/** The municipalities and organisations in scope of one of the principal's roles. */
+export function roleScope(p: Principal, role: Role): { municipalityIds: number[]; organisationIds: number[] } {
+  const given = p.scopes?.[role];
+  if (given) return given;
+  const grants = p.roles.filter((g) => g.role === role);
+  if (grants.length && grants.length === p.roles.length) return { municipalityIds: p.municipalityIds, organisationIds: p.organisationIds };
+  return {
+    municipalityIds: grants.map((g) => g.municipalityId).filter((x): x is number => x != null),
+    organisationIds: grants.map((g) => g.organisationId).filter((x): x is number => x != null),
+  };
+}
+
+/** True when `p` has `role` and the resource lies in that role's scope (a missing id counts as "any"). */
+function inRole(p: Principal, role: Role, r: Resource | undefined, need: 'municipality' | 'organisation' | 'none' = 'none'): boolean {
+  if (!has(p, role)) return false;
+  const scope = roleScope(p, role);
+  if (need === 'municipality' && r?.municipalityId == null) return false;
+  if (need === 'organisation' && r?.organisationId == null) return false;
+  if (r?.municipalityId != null && ROLE_SCOPE[role] === 'municipality' && !scope.municipalityIds.includes(r.municipalityId)) return false;
+  if (need === 'organisation' && !scope.organisationIds.includes(r!.organisationId!)) return false;
+  return true;
+}
 
 /**
  * Decides whether `p` may perform `action` on `resource`. For list actions, a true answer
@@ -132,45 +157,40 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
   if (has(p, 'programme_admin')) return true;
 
   const [entity, verb] = action.split(':') as [string, string];
-  const coordinator = has(p, 'municipality_coordinator');
-  const advisor = has(p, 'advisor');
-  const orgMember = p.roles.some((g) => ROLE_SCOPE[g.role] === 'organisation');
+  const coordinator = (need: 'municipality' | 'none' = 'none') => inRole(p, 'municipality_coordinator', resource, need);
+  const advisor = (need: 'municipality' | 'none' = 'none') => inRole(p, 'advisor', resource, need);
+  const orgRole = (role: Role) => inRole(p, role, resource, 'organisation');
 
   switch (entity) {
     case 'municipality':
     case 'participation':
-      if (verb === 'list' || verb === 'read') return (coordinator || advisor) && inMunicipality(p, resource);
+      if (verb === 'list' || verb === 'read') return coordinator() || advisor();
       // Coordinators keep their own participation and municipality record up to date,
       // but only the programme team registers, removes or imports municipalities.
-      if (verb === 'update') return coordinator && resource?.municipalityId != null && inMunicipality(p, resource);
+      if (verb === 'update') return coordinator('municipality');
       return false;
     case 'neighbourhood':
-      if (verb === 'list' || verb === 'read') return (coordinator || advisor) && inMunicipality(p, resource);
-      return coordinator && (verb === 'import' || verb === 'create' ? true : resource?.municipalityId != null) && inMunicipality(p, resource);
+      if (verb === 'list' || verb === 'read') return coordinator() || advisor();
+      return coordinator(verb === 'import' || verb === 'create' ? 'none' : 'municipality');
     case 'organisation': {
       // Signal staff and visitors have no business in the organisation register.
-      if (verb === 'list') return coordinator || advisor || has(p, 'partner') || has(p, 'provider');
+      if (verb === 'list') return has(p, 'municipality_coordinator') || has(p, 'advisor') || has(p, 'partner') || has(p, 'provider');
       if (verb === 'read') {
         return (
-          ((coordinator || advisor) && resource?.municipalityId != null && inMunicipality(p, resource)) ||
-          (resource?.organisationId != null && inOrganisation(p, resource) && orgMember)
+          coordinator('municipality') ||
+          advisor('municipality') ||
+          p.roles.some((g) => ROLE_SCOPE[g.role] === 'organisation' && orgRole(g.role))
         );
       }
       // Without a resource: "may create at all". With one: only in their own municipalities;
       // national organisations (municipalityId null) are for the programme team.
-      if (verb === 'create' || verb === 'import') return coordinator && (resource === undefined || (resource.municipalityId != null && inMunicipality(p, resource)));
-      if (verb === 'update') {
-        return (
-          (coordinator && resource?.municipalityId != null && inMunicipality(p, resource)) ||
-          (resource?.organisationId != null && has(p, 'partner') && inOrganisation(p, resource)) ||
-          (resource?.organisationId != null && has(p, 'provider') && inOrganisation(p, resource))
-        );
-      }
-      if (verb === 'delete') return coordinator && resource?.municipalityId != null && inMunicipality(p, resource);
+      if (verb === 'create' || verb === 'import') return resource === undefined ? has(p, 'municipality_coordinator') : coordinator('municipality');
+      if (verb === 'update') return coordinator('municipality') || orgRole('partner') || orgRole('provider');
+      if (verb === 'delete') return coordinator('municipality');
       return false;
     }
     case 'registry':
-      return coordinator || advisor; // export within their own scope
+      return has(p, 'municipality_coordinator') || has(p, 'advisor'); // export within their own scope
     default:
       return false; // user, audit, outbox, apikey: programme team only
   }

@@ -13,7 +13,16 @@ export async function loadUserPrincipal(db: Db, userId: number): Promise<Princip
     .filter((g) => isRole(g.role))
     .map((g) => ({ role: g.role as RoleGrant['role'], municipalityId: g.municipalityId, organisationId: g.organisationId }));
   const direct = roles.map((r) => r.municipalityId).filter((x): x is number => x != null);
+  const scopes: NonNullable<Principal['scopes']> = {};
+  for (const role of new Set(roles.map((r) => r.role))) {
+    const own = roles.filter((r) => r.role === role);
+    scopes[role] = {
+      municipalityIds: await expandMunicipalityScope(db, own.map((r) => r.municipalityId).filter((x): x is number => x != null)),
+      organisationIds: own.map((r) => r.organisationId).filter((x): x is number => x != null),
+    };
+  }
   return {
+    scopes,
     kind: 'user',
     id: u.id,
     label: u.name,
