@@ -113,7 +113,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(cookie, { secret: config.sessionSecret });
   await app.register(formbody);
-  await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: 10 * 1024 * 1024, files: 1 } });
+  // Uploads (imports) only: one file of at most 10 MB and a handful of small fields. Anonymous
+  // multipart requests are refused before the body is read (see the onRequest hook below).
+  await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 } });
   await app.register(rateLimit, { global: false });
   await app.register(csrf, {
     cookieKey: 'ete_csrf',
@@ -242,6 +244,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
   });
 
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.principal && String(req.headers['content-type'] ?? '').startsWith('multipart/')) {
+      return reply.code(401).type('text/plain; charset=utf-8').send('Log in om bestanden te uploaden.');
+    }
+  });
+
   // CSRF on every state-changing browser request (API-key requests carry no cookies).
   app.addHook('preHandler', (req, reply, done) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || (req.isApi && req.principal?.kind === 'api_key')) return done();
@@ -257,6 +265,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: any, req, reply) => {
     const api = req.url.startsWith('/api/');
+    // The PostgreSQL error behind a drizzle error; its SQLSTATE class tells what went wrong.
+    const pgCode: string | undefined = typeof err.cause?.code === 'string' ? err.cause.code : typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
     let status: number = err instanceof HttpError ? err.statusCode : (err.statusCode ?? 500);
     let code = err instanceof HttpError ? err.code : (err.code ?? 'internal_error');
     let message = err instanceof HttpError ? err.message : '';
@@ -273,11 +283,23 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       status = 400;
       code = 'validation_failed';
       message = 'De invoer is niet geldig.';
+    } else if (pgCode?.startsWith('22')) {
+      // Data exception: a number out of range, an impossible date, a NUL character, …
+      status = 400;
+      code = 'invalid_input';
+      message = 'De invoer bevat een waarde die niet kan worden verwerkt, zoals een te groot getal of een onmogelijke datum. Controleer de invoer.';
+    } else if (pgCode === '23505') {
+      status = 409;
+      code = 'conflict';
+      message = 'Dit gegeven bestaat al (iemand anders heeft het net opgeslagen). Laad de pagina opnieuw en controleer de gegevens.';
     } else if (status === 429) {
       code = 'rate_limited';
       message = 'Te veel pogingen. Wacht even en probeer het dan opnieuw.';
     } else if (status >= 500) {
-      req.log.error({ err }, 'unhandled error');
+      // Never log a drizzle error whole: its message and `params` hold the query's values
+      // (names, e-mail addresses). Log the database's own message and the code path.
+      const cause = err.cause ?? err;
+      req.log.error({ err: { type: err.name, message: String(cause.message ?? '').slice(0, 300), code: cause.code, stack: String(err.stack ?? '').split('\n').slice(1, 8).join('\n') } }, 'unhandled error');
       message = 'Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het probleem, neem dan contact op met de helpdesk.';
     } else if (!message) {
       message = status === 413 ? 'Het bestand is te groot.' : 'Het verzoek kon niet worden verwerkt.';

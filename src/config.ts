@@ -38,6 +38,7 @@ const schema = z
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     OIDC_LABEL: z.string().min(1).default('Inloggen met uw organisatieaccount'),
+    OIDC_REQUIRE_VERIFIED_EMAIL: bool.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
     JOBS: bool.default(true),
     RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(10),
@@ -61,6 +62,7 @@ function crossChecks(env: Record<string, string | undefined>): { variable: strin
     else if (env.SESSION_SECRET === DEMO_SESSION_SECRET) add('SESSION_SECRET', 'the demo secret is not allowed in production');
     if (!env.ENCRYPTION_KEY) add('ENCRYPTION_KEY', 'required in production (openssl rand -base64 32)');
     else if (env.ENCRYPTION_KEY === DEMO_ENCRYPTION_KEY) add('ENCRYPTION_KEY', 'the demo key is not allowed in production');
+    if (!env.SMTP_URL) add('SMTP_URL', 'required in production: mail (invitations, password resets) must be delivered, not kept in the outbox');
     if (!env.BASE_URL) add('BASE_URL', 'required in production (the public https:// address)');
     else if (!env.BASE_URL.startsWith('https://')) add('BASE_URL', 'must be https:// in production');
   }
@@ -83,7 +85,7 @@ export interface Config {
   smtpUrl?: string;
   mailFrom: string;
   helpdeskEmail: string;
-  oidc?: { issuer: string; clientId: string; clientSecret: string; label: string };
+  oidc?: { issuer: string; clientId: string; clientSecret: string; label: string; requireVerifiedEmail: boolean };
   logLevel: string;
   jobs: boolean;
   trustProxy: boolean;
@@ -138,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     helpdeskEmail: e.HELPDESK_EMAIL,
     oidc:
       e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
-        ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, label: e.OIDC_LABEL }
+        ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, label: e.OIDC_LABEL, requireVerifiedEmail: e.OIDC_REQUIRE_VERIFIED_EMAIL }
         : undefined,
     logLevel: e.LOG_LEVEL,
     jobs: e.JOBS,

@@ -43,7 +43,10 @@ export async function readTable(content: Buffer, format: Format): Promise<Record
     const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
     const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
     try {
-      return parse(text, { columns: (h: string[]) => h.map(normaliseHeader), skip_empty_lines: true, trim: true, delimiter, relax_column_count: true }) as Record<string, string>[];
+      const rows = parse(text, { columns: (h: string[]) => h.map(normaliseHeader), skip_empty_lines: true, trim: true, delimiter, relax_column_count: true }) as Record<string, string>[];
+      // Undo neutraliseFormula, so an edited export can be imported again.
+      for (const r of rows) for (const k of Object.keys(r)) if (/^'[=+\-@\t\r]/.test(r[k])) r[k] = r[k].slice(1);
+      return rows;
     } catch (e) {
       throw new TabularError(`Het CSV-bestand kon niet worden gelezen: ${(e as Error).message}`);
     }
@@ -120,7 +123,7 @@ export async function validateRows<S extends z.ZodType>(
 /** Writes rows as CSV (UTF-8 with BOM so Dutch Excel opens it; `;` optional) or XLSX. */
 export async function writeTable<T>(rows: T[], columns: TableColumn<T>[], format: Format, opts: { delimiter?: ',' | ';'; sheetName?: string } = {}): Promise<Buffer> {
   if (format === 'csv') {
-    const data = rows.map((r) => columns.map((c) => c.value(r) ?? ''));
+    const data = rows.map((r) => columns.map((c) => neutraliseFormula(c.value(r) ?? '')));
     const text = stringify([columns.map((c) => c.header), ...data], { delimiter: opts.delimiter ?? ',' });
     return Buffer.concat([Buffer.from('\uFEFF'), Buffer.from(text)]);
   }
@@ -132,6 +135,15 @@ export async function writeTable<T>(rows: T[], columns: TableColumn<T>[], format
   ws.columns.forEach((col) => (col.width = 20));
   ws.views = [{ state: 'frozen', ySplit: 1 }];
   return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/**
+ * Spreadsheet programs run a cell starting with = + - @ (or a tab/CR) as a formula: a name
+ * like `=HYPERLINK(…)` entered by one user would run on the computer of whoever opens the
+ * export. Such text cells get a leading apostrophe (OWASP "CSV injection"); readTable strips it.
+ */
+export function neutraliseFormula(v: string | number): string | number {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
 }
 
 export const CONTENT_TYPES: Record<Format, string> = {

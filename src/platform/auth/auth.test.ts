@@ -71,6 +71,16 @@ describe('login and sessions', () => {
     await c.login('lock@test.example');
   });
 
+  it('answers an unknown address with the same lockout message, so lockouts do not reveal accounts', async () => {
+    const c = new TestClient(t.app);
+    const codes: number[] = [];
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++) codes.push((await c.post('/inloggen', { email: 'bestaat-niet@test.example', password: `bad-password-${i}` })).statusCode);
+    expect(codes).toEqual([401, 401, 401, 401, 429]);
+    const res = await c.post('/inloggen', { email: 'bestaat-niet@test.example', password: 'whatever-password' });
+    expect(res.statusCode).toBe(429);
+    expect(res.body).toContain('tijdelijk geblokkeerd');
+  });
+
   it('refuses a deactivated user and ends their existing session', async () => {
     const u = await createUser(t.db, 'gone@test.example', [{ role: 'programme_admin' }]);
     const c = new TestClient(t.app);

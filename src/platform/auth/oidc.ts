@@ -74,7 +74,10 @@ export async function oidcCallback(app: FastifyInstance, req: FastifyRequest, re
     let claims: Record<string, unknown> | undefined = idToken;
     // Spec-conforming providers put the e-mail only in the UserInfo response, not in the ID token.
     if (!claims?.email && idToken?.sub && tokens.access_token) claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
-    if (claims?.email && claims.email_verified !== false) email = String(claims.email);
+    // Accounts are matched on e-mail, so only an address the provider vouches for counts
+    // (OIDC_REQUIRE_VERIFIED_EMAIL=false for a provider that only issues managed addresses).
+    const verified = claims?.email_verified === true || (!app.ctx.config.oidc!.requireVerifiedEmail && claims?.email_verified !== false);
+    if (claims?.email && verified) email = String(claims.email);
   } catch (e) {
     req.log.warn({ err: { message: (e as Error).message } }, 'oidc callback failed');
     return fail('Inloggen via uw organisatie is niet gelukt. Probeer het opnieuw of log in met uw wachtwoord.');

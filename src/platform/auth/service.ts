@@ -1,7 +1,7 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '../db/index.js';
-import { authTokens, users } from '../db/schema.js';
+import { auditLog, authTokens, users } from '../db/schema.js';
 import { randomToken, sha256 } from '../crypto.js';
 import { audit, type AuditContext } from '../audit.js';
 import { destroyUserSessions } from './sessions.js';
@@ -30,10 +30,19 @@ export async function login(db: Db, email: string, password: string, actx: Audit
   if (!u || !u.passwordHash) {
     dummyHash ??= hashPassword('timing-equaliser-password');
     await verify(await dummyHash, password).catch(() => false);
-    await audit(db, { ...actx, label: email.trim().slice(0, 200) }, { action: 'login_failed', entity: 'user', details: { reason: 'unknown_account' } });
+    const label = email.trim().toLowerCase().slice(0, 200);
+    await audit(db, { ...actx, label }, { action: 'login_failed', entity: 'user', details: { reason: 'unknown_account' } });
+    // An unknown address "locks" like a real one, so the lockout message does not reveal
+    // which addresses have an account.
+    const [{ n }] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'login_failed'), eq(auditLog.actorLabel, label), gt(auditLog.at, new Date(Date.now() - LOCKOUT_MINUTES * 60_000))));
+    if (n >= MAX_FAILED_LOGINS) return { ok: false, reason: 'locked', lockedUntil: new Date(Date.now() + LOCKOUT_MINUTES * 60_000) };
     return { ok: false, reason: 'invalid' };
   }
   if (u.lockedUntil && u.lockedUntil > new Date()) {
+    await verify(u.passwordHash, password).catch(() => false); // same work as any other attempt
     await audit(db, { ...actx, label: u.email }, { action: 'login_failed', entity: 'user', entityId: u.id, details: { reason: 'locked' } });
     return { ok: false, reason: 'locked', lockedUntil: u.lockedUntil };
   }

@@ -8,11 +8,14 @@ export function formValues(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return out;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     if (k === '_csrf') continue;
-    if (v && typeof v === 'object' && !Array.isArray(v) && 'value' in (v as object) && !('file' in (v as object))) out[k] = (v as { value: unknown }).value;
-    else out[k] = v;
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'value' in (v as object) && !('file' in (v as object))) out[k] = stripNul((v as { value: unknown }).value);
+    else out[k] = Array.isArray(v) ? v.map(stripNul) : stripNul(v);
   }
   return out;
 }
+
+/** PostgreSQL text cannot hold NUL characters; they never belong in form input. */
+const stripNul = (v: unknown) => (typeof v === 'string' ? v.replace(/\0/g, '') : v);
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
 
@@ -54,7 +57,7 @@ export function listParams(q: Record<string, unknown>, sortable: string[], defau
   const page = Math.max(1, Math.min(10_000, Number.parseInt(String(q.page ?? '1'), 10) || 1));
   const sort = typeof q.sort === 'string' && sortable.includes(q.sort) ? q.sort : defaultSort;
   const dir: 'asc' | 'desc' = q.dir === 'desc' ? 'desc' : 'asc';
-  const text = typeof q.q === 'string' ? q.q.trim().slice(0, 100) : '';
+  const text = typeof q.q === 'string' ? q.q.replace(/\0/g, '').trim().slice(0, 100) : '';
   return { page, sort, dir, q: text, pageSize };
 }
 
@@ -72,7 +75,7 @@ export function normaliseDate(v: unknown): unknown {
 
 /** True for an existing calendar date written as YYYY-MM-DD. */
 export function isIsoDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  if (!/^[1-9]\d{3}-\d{2}-\d{2}$/.test(s)) return false; // years 1000–9999 (PostgreSQL has no year 0)
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }

@@ -148,6 +148,9 @@ describe('mail delivery through the outbox, the job queue and SMTP', () => {
     expect(got.subject).toBe('Uitnodiging voor Eén tegen eenzaamheid');
     expect(got.text).toContain('Beste Jan,\n\nKlik op http://localhost:3000/uitnodiging/abc om te beginnen.');
     expect(got.text).toContain(`Vragen? Mail de helpdesk van Eén tegen eenzaamheid: ${HELPDESK}`);
+    // Once delivered, the outbox copy no longer holds the one-time link.
+    expect(r.textBody).not.toContain('/uitnodiging/abc');
+    expect(r.textBody).toContain('/uitnodiging/[link verwijderd na verzending]');
   });
 
   it('marks the row failed with the SMTP error while the server refuses, retries, and sends once it accepts again', async () => {

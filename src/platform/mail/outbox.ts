@@ -35,6 +35,11 @@ export async function dispatchMail(jobs: Jobs | null, id: number): Promise<void>
   if (jobs) await jobs.send(MAIL_JOB, { id }).catch(() => undefined);
 }
 
+/** Replaces the token of invitation and password-reset links. */
+export function redactOneTimeLinks(text: string): string {
+  return text.replace(/\/(uitnodiging|wachtwoord-herstellen)\/[A-Za-z0-9_-]+/g, '/$1/[link verwijderd na verzending]');
+}
+
 export interface Mailer {
   deliver(id: number): Promise<void>;
 }
@@ -47,22 +52,33 @@ export function createMailer(db: Db, opts: { smtpUrl?: string; from: string }): 
   const transport = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
   return {
     async deliver(id) {
-      const [m] = await db.select().from(outbox).where(eq(outbox.id, id));
-      if (!m || m.status === 'sent' || m.status === 'stored') return;
-      if (!transport) {
-        await db.update(outbox).set({ status: 'stored', attempts: m.attempts + 1 }).where(eq(outbox.id, id));
-        return;
-      }
-      try {
-        await transport.sendMail({ from: opts.from, to: m.toAddress, subject: m.subject, text: m.textBody });
-        await db.update(outbox).set({ status: 'sent', sentAt: new Date(), attempts: m.attempts + 1, lastError: null }).where(eq(outbox.id, id));
-      } catch (e) {
-        await db
-          .update(outbox)
-          .set({ status: 'failed', attempts: m.attempts + 1, lastError: String((e as Error).message).slice(0, 500) })
-          .where(eq(outbox.id, id));
-        throw e; // pg-boss retries with backoff
-      }
+      // The row is locked while it is sent (FOR UPDATE SKIP LOCKED): a second job for the same
+      // mail (the sweep, or another instance) waits its turn or skips it, so it is sent once.
+      let failure: Error | null = null;
+      await db.transaction(async (tx) => {
+        const [m] = await tx.select().from(outbox).where(eq(outbox.id, id)).for('update', { skipLocked: true });
+        if (!m || m.status === 'sent' || m.status === 'stored') return;
+        if (!transport) {
+          await tx.update(outbox).set({ status: 'stored', attempts: m.attempts + 1 }).where(eq(outbox.id, id));
+          return;
+        }
+        try {
+          await transport.sendMail({ from: opts.from, to: m.toAddress, subject: m.subject, text: m.textBody });
+          // One-time links are secrets: once delivered, the copy in the outbox loses them, so a
+          // database dump or an admin reading the outbox cannot take over an account.
+          await tx
+            .update(outbox)
+            .set({ status: 'sent', sentAt: new Date(), attempts: m.attempts + 1, lastError: null, textBody: redactOneTimeLinks(m.textBody) })
+            .where(eq(outbox.id, id));
+        } catch (e) {
+          failure = e as Error;
+          await tx
+            .update(outbox)
+            .set({ status: 'failed', attempts: m.attempts + 1, lastError: String(failure.message).slice(0, 500) })
+            .where(eq(outbox.id, id));
+        }
+      });
+      if (failure) throw failure; // pg-boss retries with backoff
     },
   };
 }
