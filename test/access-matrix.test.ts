@@ -365,5 +365,18 @@ describe('access matrix', () => {
     const denied = await t.app.inject({ method: 'GET', url: '/api/v1/municipalities', headers: { authorization: `Bearer ${noRights.raw}` } });
     expect(denied.statusCode).toBe(403);
   });
+
+  // Last: it deletes organisation A.
+  it('stops role grants and API keys tied to a deleted organisation', async () => {
+    const orgA = Number(ids.organisaties.A);
+    const { raw } = await createApiKey(t.db, { name: 'Verweesd', organisationId: orgA, actions: ['registry:read'], createdBy: Number(ids.gebruikers.A) });
+    const partner = clients.get('partner')!;
+    expect((await partner.get(`/beheer/organisaties/${orgA}`)).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/provinces', headers: { authorization: `Bearer ${raw}` } })).statusCode).toBe(200);
+    await t.db.update(organisations).set({ deletedAt: new Date() }).where(sql`${organisations.id} = ${orgA}`);
+    expect([403, 404]).toContain((await partner.get(`/beheer/organisaties/${orgA}`)).statusCode);
+    expect((await partner.get('/beheer/organisaties')).statusCode).toBe(403); // the partner grant is inert
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/provinces', headers: { authorization: `Bearer ${raw}` } })).statusCode).toBe(401);
+  });
 });
 

@@ -407,6 +407,8 @@ export async function organisationRoutes(app: FastifyInstance) {
 
   app.get(`${BASE}/:id/bewerken`, async (req, reply) => {
     const { p, o } = await updatable(req);
+    if (o.contactName || o.contactEmail || o.contactPhone)
+      await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'organisation', entityId: o.id, details: { fields: ['contact'], form: 'edit' } });
     const page = await editPage(p, o, { values: formValuesOf(o), errors: {} });
     return reply.page({ title: `${o.name} wijzigen` }, page.render);
   });

@@ -384,6 +384,8 @@ export async function participationRoutes(app: FastifyInstance) {
 
   app.get(`${PARTICIPATIONS}/:id/bewerken`, async (req, reply) => {
     const { row, official } = await loadForUpdate(req);
+    if (row.contactName || row.contactEmail)
+      await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'participation', entityId: row.id, details: { fields: ['contactName', 'contactEmail'], form: 'edit' } });
     const values = { status: row.status, signedOn: row.signedOn ?? '', contactName: row.contactName ?? '', contactEmail: row.contactEmail ?? '', notes: row.notes ?? '' };
     return editPage(reply, row, official, { values, errors: {} });
   });

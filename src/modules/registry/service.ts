@@ -1110,3 +1110,19 @@ export async function deleteJointApproach(db: Db, ctx: AuditContext, id: number)
     return true;
   });
 }
+
+/**
+ * Of the given ids, those of municipalities and organisations that still exist (not
+ * soft-deleted). Role grants and API keys tied to a deleted record stop working through this.
+ */
+export async function liveScopeIds(db: Db, ids: { municipalityIds: number[]; organisationIds: number[] }) {
+  const [ms, os] = await Promise.all([
+    ids.municipalityIds.length
+      ? db.select({ id: municipalities.id }).from(municipalities).where(and(inArray(municipalities.id, ids.municipalityIds), isNull(municipalities.deletedAt)))
+      : [],
+    ids.organisationIds.length
+      ? db.select({ id: organisations.id }).from(organisations).where(and(inArray(organisations.id, ids.organisationIds), isNull(organisations.deletedAt)))
+      : [],
+  ]);
+  return { municipalityIds: new Set(ms.map((m) => m.id)), organisationIds: new Set(os.map((o) => o.id)) };
+}

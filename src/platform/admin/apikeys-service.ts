@@ -4,6 +4,7 @@ import { apiKeys } from '../db/schema.js';
 import { organisations } from '../../modules/registry/schema.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { ApiAction, Principal } from '../access.js';
+import { liveScopeIds } from '../../modules/registry/service.js';
 
 const PREFIX = 'ete_';
 
@@ -54,6 +55,8 @@ export async function authenticateApiKey(db: Db, raw: string): Promise<Principal
   if (!raw.startsWith(PREFIX) || raw.length > 100) return null;
   const [k] = await db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, sha256(raw)), isNull(apiKeys.revokedAt)));
   if (!k) return null;
+  // A key of a deleted organisation stops working.
+  if (!(await liveScopeIds(db, { municipalityIds: [], organisationIds: [k.organisationId] })).organisationIds.has(k.organisationId)) return null;
   if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
     await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, k.id));
   }

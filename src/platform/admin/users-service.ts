@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../db/index.js';
 import { authTokens, userRoles, users } from '../db/schema.js';
 import { municipalities, organisations } from '../../modules/registry/schema.js';
-import { INVITATION_DAYS, issueToken } from '../auth/service.js';
+import { INVITATION_DAYS, issueToken, voidTokens } from '../auth/service.js';
 import { countLiveSessions, destroyUserSessions } from '../auth/sessions.js';
 import { audit, type AuditContext } from '../audit.js';
 import { dispatchMail, queueMail } from '../mail/outbox.js';
@@ -422,7 +422,10 @@ export async function setUserActive(db: Db, actx: AuditContext, userId: number, 
     const t = tx as unknown as Db;
     const [u] = await t.update(users).set({ active, updatedAt: new Date() }).where(and(eq(users.id, userId), eq(users.active, !active))).returning();
     if (!u) return { ok: false as const, message: active ? 'Dit account is al actief.' : 'Dit account is al gedeactiveerd.' };
-    if (!active) await destroyUserSessions(t, userId);
+    if (!active) {
+      await destroyUserSessions(t, userId);
+      await voidTokens(t, userId); // links sent before the deactivation must not work after a reactivation
+    }
     await audit(t, actx, { action: active ? 'activate' : 'deactivate', entity: 'user', entityId: userId });
     return { ok: true as const };
   });

@@ -217,6 +217,7 @@ export async function userRoutes(app: FastifyInstance) {
     req.authorize('user:manage');
     const f = readFilter(req.query as Record<string, string>);
     const { rows, total } = await listUsers(db, f);
+    await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'user', details: { list: true, shown: rows.length, q: f.q || undefined } });
     const query: ListQuery = { q: f.q, rol: f.role, status: f.status, sort: f.sort, dir: f.dir, page: f.page, pageSize: f.pageSize };
     const columns: Column<UserRow>[] = [
       { key: 'name', label: 'Naam', sortable: true, render: (r) => <Link href={`${BASE}/${r.id}`}>{r.name}</Link> },
@@ -309,7 +310,10 @@ export async function userRoutes(app: FastifyInstance) {
 
   app.get(`${BASE}/:id`, async (req, reply) => {
     req.authorize('user:manage');
-    return detailPage(req, reply, pathId((req.params as { id: string }).id));
+    const id = pathId((req.params as { id: string }).id);
+    const page = await detailPage(req, reply, id);
+    if (reply.statusCode === 200) await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'user', entityId: id });
+    return page;
   });
 
   /** Loads the user (404 when missing) for a POST; authorisation comes first. */

@@ -70,12 +70,21 @@ export async function login(db: Db, email: string, password: string, actx: Audit
 export async function issueToken(db: Db, userId: number, purpose: 'invitation' | 'password_reset', createdBy?: number): Promise<string> {
   const raw = randomToken();
   const ttl = purpose === 'invitation' ? INVITATION_DAYS * 24 * 3600_000 : RESET_HOURS * 3600_000;
+  // One live link per user and purpose: the user row is locked so parallel requests queue up.
+  await db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+    await voidTokens(tx as unknown as Db, userId, purpose);
+    await tx.insert(authTokens).values({ tokenHash: sha256(raw), purpose, userId, expiresAt: new Date(Date.now() + ttl), createdBy: createdBy ?? null });
+  });
+  return raw;
+}
+
+/** Marks the user's unused links as used (all purposes, or one). */
+export async function voidTokens(db: Db, userId: number, purpose?: 'invitation' | 'password_reset'): Promise<void> {
   await db
     .update(authTokens)
     .set({ usedAt: new Date() })
-    .where(and(eq(authTokens.userId, userId), eq(authTokens.purpose, purpose), isNull(authTokens.usedAt)));
-  await db.insert(authTokens).values({ tokenHash: sha256(raw), purpose, userId, expiresAt: new Date(Date.now() + ttl), createdBy: createdBy ?? null });
-  return raw;
+    .where(and(eq(authTokens.userId, userId), isNull(authTokens.usedAt), purpose ? eq(authTokens.purpose, purpose) : undefined));
 }
 
 export type TokenCheck = { ok: true; userId: number; email: string; name: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
@@ -127,6 +136,7 @@ export async function redeemToken(
       .where(and(eq(users.id, t.userId), eq(users.active, true)))
       .returning();
     if (!u) return { ok: false, reason: 'unknown' } as const;
+    await voidTokens(tx as unknown as Db, u.id); // a reset also ends an open invitation, and vice versa
     await destroyUserSessions(tx as unknown as Db, u.id);
     await audit(tx as unknown as Db, { ...actx, label: u.email }, { action: 'password_set', entity: 'user', entityId: u.id, details: { via: purpose } });
     return { ok: true, userId: u.id, email: u.email, name: u.name } as const;

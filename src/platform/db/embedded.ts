@@ -13,9 +13,15 @@ export class DataDirInUseError extends Error {}
  * not race. The hook on process 'exit' stays as a last-resort safety net.
  */
 export function releaseSignalHandlers(): void {
-  const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent?: (event: string) => void };
-  for (const sig of ['SIGINT', 'SIGTERM']) hook.unhookEvent?.(sig);
+  for (const sig of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent?.(sig);
 }
+
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent?: (event: string) => void };
+// Its 'beforeExit' hook ends every natural exit with process.exit(0), which throws away
+// process.exitCode: a test runner that reports failures through exitCode (Vitest does, and its
+// global set-up loads this module) would exit 0 after failed tests. Our code stops the server
+// explicitly; the 'exit' hook (which signals the server to stop) stays.
+exitHook.unhookEvent?.('beforeExit');
 
 export interface EmbeddedDatabase {
   url: string;

@@ -42,10 +42,15 @@ export function ErrorSummary({ errors, labels }: { errors: FieldErrors; labels?:
       <ul class="utrecht-unordered-list">
         {entries.map(([name, msg]) => (
           <li class="utrecht-unordered-list__item">
-            <a class="utrecht-link" href={`#${fieldId(name)}`}>
-              {labels?.[name] ? `${labels[name]}: ` : ''}
-              {msg}
-            </a>
+            {name.startsWith('_') ? (
+              // A problem with the form as a whole: no field to jump to.
+              msg
+            ) : (
+              <a class="utrecht-link" href={`#${fieldId(name)}`}>
+                {labels?.[name] ? `${labels[name]}: ` : ''}
+                {msg}
+              </a>
+            )}
           </li>
         ))}
       </ul>
