@@ -22,6 +22,14 @@ const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEv
 // global set-up loads this module) would exit 0 after failed tests. Our code stops the server
 // explicitly; the 'exit' hook (which signals the server to stop) stays.
 exitHook.unhookEvent?.('beforeExit');
+// Its 'exit' hook calls an async shutdown without the callback it then calls, which throws in
+// the 'exit' event and turns every exit code into 1. We replace it with our own synchronous
+// one below: on any exit, SIGINT goes to every embedded server still running (fast shutdown).
+exitHook.unhookEvent?.('exit');
+const running = new Set<EmbeddedPostgres>();
+process.on('exit', () => {
+  for (const pg of running) void pg.stop().catch(() => undefined); // the kill is sent synchronously
+});
 
 export interface EmbeddedDatabase {
   url: string;
@@ -141,6 +149,7 @@ export async function startEmbedded(
     });
     if (created) await pgServer.initialise();
     await pgServer.start();
+    running.add(pgServer);
     const database = opts.database ?? 'eenzaamheid';
     const client = pgServer.getPgClient('postgres', '127.0.0.1');
     await client.connect();
@@ -155,6 +164,7 @@ export async function startEmbedded(
         if (stopped) return;
         stopped = true;
         await pgServer.stop();
+        running.delete(pgServer);
         unlock();
       },
     };
