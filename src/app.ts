@@ -14,8 +14,8 @@ import { serializerCompiler, validatorCompiler, jsonSchemaTransform, type ZodTyp
 import type { VNode } from 'preact';
 import type { AppContext } from './platform/context.js';
 import { can, type Action, type Principal, type Resource } from './platform/access.js';
-import { SESSION_COOKIE, touchSession } from './platform/auth/sessions.js';
-import { loadUserPrincipal } from './platform/auth/principal.js';
+import { SESSION_COOKIE } from './platform/auth/sessions.js';
+import { loadSessionPrincipal } from './platform/auth/principal.js';
 import { authenticateApiKey } from './platform/admin/apikeys-service.js';
 import { ForbiddenError, HttpError, isDatabaseUnavailable, UnauthenticatedError } from './platform/http/errors.js';
 import { renderPage, type Crumb, type Flash, type PageContext } from './platform/views/layout.js';
@@ -235,11 +235,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     if (raw) {
       const un = req.unsignCookie(raw);
       if (un.valid && un.value) {
-        const userId = await touchSession(ctx.database.db, un.value, config.sessionTtlHours);
-        if (userId) {
-          req.principal = await loadUserPrincipal(ctx.database.db, userId);
-          if (req.principal) req.sessionRaw = un.value;
-        }
+        req.principal = await loadSessionPrincipal(ctx.database.db, un.value, config.sessionTtlHours);
+        if (req.principal) req.sessionRaw = un.value;
       }
     }
   });

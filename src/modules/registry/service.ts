@@ -121,24 +121,29 @@ export async function listMunicipalities(db: Db, p: Principal, f: MunicipalityFi
         participationId: participations.id,
         participationStatus: participations.status,
         signedOn: participations.signedOn,
+        total: sql<number>`(count(*) over ())::int`,
       })
       .from(municipalities)
       .innerJoin(provinces, eq(provinces.id, municipalities.provinceId))
       .leftJoin(successorM, eq(successorM.id, municipalities.successorId))
       .leftJoin(participations, and(eq(participations.municipalityId, municipalities.id), isNull(participations.deletedAt)));
-  const [rows, [{ total }]] = await Promise.all([
-    base()
-      .where(cond)
-      .orderBy(...order)
-      .limit(f.pageSize)
-      .offset((f.page - 1) * f.pageSize),
-    db
+  // One query: the page and, through a window function, the number of matches.
+  const withTotal = await base()
+    .where(cond)
+    .orderBy(...order)
+    .limit(f.pageSize)
+    .offset((f.page - 1) * f.pageSize);
+  let total = withTotal[0]?.total ?? 0;
+  if (!withTotal.length && f.page > 1) {
+    // Past the last page: the window saw no rows, so count separately.
+    [{ total }] = await db
       .select({ total: sql<number>`count(*)::int` })
       .from(municipalities)
       .innerJoin(provinces, eq(provinces.id, municipalities.provinceId))
       .leftJoin(participations, and(eq(participations.municipalityId, municipalities.id), isNull(participations.deletedAt)))
-      .where(cond),
-  ]);
+      .where(cond);
+  }
+  const rows = withTotal.map(({ total: _t, ...r }) => r);
   return { rows, total };
 }
 

@@ -16,27 +16,6 @@ export async function createSession(db: Db, userId: number, ttlHours: number): P
   return raw;
 }
 
-/**
- * Returns the user id of a live session and slides its expiry (at most once a minute, to keep
- * writes low). Expired sessions are deleted on sight.
- */
-export async function touchSession(db: Db, raw: string, ttlHours: number): Promise<number | null> {
-  const idHash = sha256(raw);
-  const [s] = await db.select().from(sessions).where(eq(sessions.idHash, idHash));
-  if (!s) return null;
-  if (s.expiresAt.getTime() <= Date.now()) {
-    await db.delete(sessions).where(eq(sessions.idHash, idHash));
-    return null;
-  }
-  if (Date.now() - s.lastSeenAt.getTime() > 60_000) {
-    await db
-      .update(sessions)
-      .set({ lastSeenAt: new Date(), expiresAt: new Date(Date.now() + ttlHours * 3600_000) })
-      .where(eq(sessions.idHash, idHash));
-  }
-  return s.userId;
-}
-
 export async function destroySession(db: Db, raw: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.idHash, sha256(raw)));
 }
