@@ -156,12 +156,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     decorateReply: false,
     allowedPath: (p) => p === '/theme.css',
   });
-  await app.register(fastifyStatic, {
-    root: path.join(ROOT, 'node_modules/htmx.org/dist'),
-    prefix: '/vendor/htmx/',
-    decorateReply: false,
-    allowedPath: (p) => p === '/htmx.min.js',
-  });
 
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionRaw', null);

@@ -45,7 +45,6 @@ const EXPECTED: Record<string, Rule> = {
   'GET /api/docs': 'all',
   'GET /api/openapi.json': 'all',
   'GET /static/*': 'all',
-  'GET /vendor/htmx/*': 'all',
   'GET /vendor/tokens/*': 'all',
   'GET /vendor/utrecht/*': 'all',
   'GET /beheer': 'users',
@@ -231,7 +230,6 @@ function fill(url: string, variant: 'A' | 'B'): string {
 
 const staticPath: Record<string, string> = {
   '/static/*': '/static/css/site.css',
-  '/vendor/htmx/*': '/vendor/htmx/htmx.min.js',
   '/vendor/tokens/*': '/vendor/tokens/theme.css',
   '/vendor/utrecht/*': '/vendor/utrecht/index.css',
 };

@@ -120,12 +120,10 @@ export function Page({ ctx, title, crumbs = [], children }: { ctx: PageContext; 
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"historyCacheSize":0}' />
         <title>{`${title} · ${PROGRAMME_NAME}`}</title>
         <link rel="stylesheet" href="/vendor/tokens/theme.css" />
         <link rel="stylesheet" href="/vendor/utrecht/index.css" />
         <link rel="stylesheet" href="/static/css/site.css" />
-        <script src="/vendor/htmx/htmx.min.js" defer></script>
         <script src="/static/js/app.js" defer></script>
       </head>
       <body class="voorbeeld-theme utrecht-document utrecht-document--surface">
