@@ -4,7 +4,6 @@ import { apiKeys } from '../db/schema.js';
 import { organisations } from '../../modules/registry/schema.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { ApiAction, Principal } from '../access.js';
-import { liveScopeIds } from '../../modules/registry/service.js';
 
 const PREFIX = 'ete_';
 
@@ -53,10 +52,14 @@ export async function getApiKey(db: Db, id: number): Promise<ApiKeyRow | null> {
 /** Resolves a bearer key to a principal; records the last-used time (at most once a minute). */
 export async function authenticateApiKey(db: Db, raw: string): Promise<Principal | null> {
   if (!raw.startsWith(PREFIX) || raw.length > 100) return null;
-  const [k] = await db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, sha256(raw)), isNull(apiKeys.revokedAt)));
-  if (!k) return null;
-  // A key of a deleted organisation stops working.
-  if (!(await liveScopeIds(db, { municipalityIds: [], organisationIds: [k.organisationId] })).organisationIds.has(k.organisationId)) return null;
+  // A key of a deleted organisation stops working (the join requires a live organisation).
+  const [row] = await db
+    .select({ k: apiKeys })
+    .from(apiKeys)
+    .innerJoin(organisations, and(eq(organisations.id, apiKeys.organisationId), isNull(organisations.deletedAt)))
+    .where(and(eq(apiKeys.keyHash, sha256(raw)), isNull(apiKeys.revokedAt)));
+  if (!row) return null;
+  const k = row.k;
   if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
     await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, k.id));
   }
