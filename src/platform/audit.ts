@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db/index.js';
 import { auditLog } from './db/schema.js';
 import type { Principal } from './access.js';
@@ -63,12 +63,13 @@ export interface AuditFilter {
 
 export async function listAudit(db: Db, f: AuditFilter, page: number, pageSize: number) {
   const where: SQL[] = [];
-  if (f.actor) where.push(ilike(auditLog.actorLabel, `%${f.actor}%`));
+  if (f.actor) where.push(ilike(auditLog.actorLabel, `%${f.actor.replace(/[%_\\]/g, (c) => `\\${c}`)}%`));
   if (f.action) where.push(eq(auditLog.action, f.action));
   if (f.entity) where.push(eq(auditLog.entity, f.entity));
   if (f.entityId) where.push(eq(auditLog.entityId, f.entityId));
-  if (f.from) where.push(gte(auditLog.at, new Date(`${f.from}T00:00:00`)));
-  if (f.to) where.push(lte(auditLog.at, new Date(`${f.to}T23:59:59.999`)));
+  // Dates are calendar days in the Netherlands, whatever the server's time zone.
+  if (f.from) where.push(sql`${auditLog.at} >= (${f.from}::date)::timestamp at time zone 'Europe/Amsterdam'`);
+  if (f.to) where.push(sql`${auditLog.at} < (${f.to}::date + 1)::timestamp at time zone 'Europe/Amsterdam'`);
   const cond = where.length ? and(...where) : undefined;
   const [rows, [{ count }]] = await Promise.all([
     db.select().from(auditLog).where(cond).orderBy(desc(auditLog.id)).limit(pageSize).offset((page - 1) * pageSize),

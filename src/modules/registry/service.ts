@@ -1005,7 +1005,8 @@ export async function participationsWithoutJointApproach(db: Db) {
     .from(participations)
     .innerJoin(municipalities, eq(municipalities.id, participations.municipalityId))
     .leftJoin(jointApproaches, and(eq(jointApproaches.id, participations.jointApproachId), isNull(jointApproaches.deletedAt)))
-    .where(and(isNull(participations.deletedAt), isNull(jointApproaches.id), isNull(municipalities.deletedAt)))
+    // Merged (ended) municipalities cannot join a joint approach any more.
+    .where(and(isNull(participations.deletedAt), isNull(jointApproaches.id), isNull(municipalities.deletedAt), isNull(municipalities.validTo)))
     .orderBy(asc(municipalities.name));
 }
 
