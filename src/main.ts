@@ -23,6 +23,7 @@ async function serve() {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    rt.beginShutdown();
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();

@@ -13,6 +13,8 @@ export interface Runtime {
   embedded: EmbeddedDatabase | null;
   /** True when the embedded database was created by this start (first run). */
   firstRun: boolean;
+  /** Marks the start of a shutdown (before the HTTP server closes). */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,12 @@ type Log = { info: (msg: string) => void; error: (o: object, msg: string) => voi
  * migrations and, when asked, starts the job queue. Shared by `serve` and the CLI commands.
  */
 export async function openRuntime(config: Config, opts: { jobs: boolean; log: Log }): Promise<Runtime> {
+  // Once a shutdown has begun, lost connections are expected (Ctrl-C reaches the embedded
+  // PostgreSQL too, as it is in the same process group): they are not worth an error line.
+  let shuttingDown = false;
+  const onError: Log['error'] = (o, msg) => {
+    if (!shuttingDown) opts.log.error(o, msg);
+  };
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
   if (!url) {
@@ -32,7 +40,7 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
   let database: Database | null = null;
   let jobs: Jobs | null = null;
   try {
-    database = openDatabase(url, { onError: (err) => opts.log.error({ err: { message: err.message } }, 'idle database connection lost') });
+    database = openDatabase(url, { onError: (err) => onError({ err: { message: err.message } }, 'idle database connection lost') });
     await runMigrations(database.pool);
     const db = database.db;
     if (opts.jobs) {
@@ -44,7 +52,7 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
           { name: MAIL_SWEEP_JOB, cron: '*/5 * * * *', handler: async () => void (await sweepOutbox(db, jobs!)) },
           { name: 'sessions-purge', cron: '17 * * * *', handler: async () => void (await purgeExpiredSessions(db)) },
         ],
-        opts.log,
+        { error: onError },
       );
     }
     const ctx: AppContext = {
@@ -58,7 +66,11 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
       ctx,
       embedded,
       firstRun: embedded?.created ?? false,
+      beginShutdown() {
+        shuttingDown = true;
+      },
       async close() {
+        shuttingDown = true;
         await jobs?.stop().catch(() => undefined);
         await database!.close().catch(() => undefined);
         await embedded?.stop();
