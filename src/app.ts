@@ -27,6 +27,8 @@ import { adminRoutes } from './platform/admin/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { registryApi } from './modules/registry/api.js';
 import { organisationsApi } from './modules/registry/api-organisations.js';
+import { benchmarkRoutes } from './modules/benchmark/routes.js';
+import { benchmarkApi } from './modules/benchmark/api.js';
 import { apiDocsRoutes } from './platform/http/api-docs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -320,6 +322,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(registryRoutes);
   await app.register(registryApi, { prefix: '/api/v1' });
   await app.register(organisationsApi, { prefix: '/api/v1' });
+  await app.register(benchmarkRoutes);
+  await app.register(benchmarkApi, { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(apiDocsRoutes);

@@ -63,10 +63,11 @@ export interface Principal {
   apiActions?: ApiAction[];
 }
 
-export const API_ACTIONS = ['registry:read'] as const;
+export const API_ACTIONS = ['registry:read', 'benchmark:read'] as const;
 export type ApiAction = (typeof API_ACTIONS)[number];
 export const API_ACTION_LABELS: Record<ApiAction, string> = {
   'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties, wijken en buurten)',
+  'benchmark:read': 'Benchmark lezen (edities, vragenlijsten en geaggregeerde resultaten van gepubliceerde edities)',
 };
 
 export type Action =
@@ -97,7 +98,15 @@ export type Action =
   | 'user:manage'
   | 'audit:read'
   | 'outbox:read'
-  | 'apikey:manage';
+  | 'apikey:manage'
+  /** Benchmark: editions, questionnaires, invitations, monitor, imports, raw answers (programme team). */
+  | 'benchmark:manage'
+  /** Benchmark: the national results with filters, panel and comparisons (programme team). */
+  | 'benchmark:results'
+  /** Benchmark: published national aggregates and the national report. */
+  | 'benchmark:report'
+  /** Benchmark: one municipality's own results next to the aggregates (resource: the municipality). */
+  | 'benchmark:municipality';
 
 /** The scope of the record acted on. Omit for list/create-level checks. */
 export interface Resource {
@@ -137,6 +146,7 @@ function inRole(p: Principal, role: Role, r: Resource | undefined, need: 'munici
 export function can(p: Principal | null | undefined, action: Action, resource?: Resource): boolean {
   if (!p) return false;
   if (p.kind === 'api_key') {
+    if (action === 'benchmark:report') return !!p.apiActions?.includes('benchmark:read');
     const read = p.apiActions?.includes('registry:read');
     return (
       !!read &&
@@ -191,6 +201,12 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
     }
     case 'registry':
       return has(p, 'municipality_coordinator') || has(p, 'advisor'); // export within their own scope
+    case 'benchmark':
+      // Never another municipality's answers: coordinators and advisors see their own
+      // municipalities' results and the published national aggregates.
+      if (verb === 'municipality') return coordinator('municipality') || advisor('municipality');
+      if (verb === 'report') return has(p, 'municipality_coordinator') || has(p, 'advisor');
+      return false; // manage, results: programme team only
     default:
       return false; // user, audit, outbox, apikey: programme team only
   }

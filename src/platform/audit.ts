@@ -19,7 +19,9 @@ export type AuditAction =
   | 'deactivate'
   | 'activate'
   | 'role_change'
-  | 'revoke';
+  | 'revoke'
+  | 'submit'
+  | 'status_change';
 
 export interface AuditContext {
   principal?: Principal | null;

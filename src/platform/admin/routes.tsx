@@ -29,6 +29,8 @@ const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   activate: 'Geactiveerd',
   role_change: 'Rollen gewijzigd',
   revoke: 'Ingetrokken',
+  submit: 'Ingediend',
+  status_change: 'Status gewijzigd',
 };
 const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 const OUTBOX_STATUS_LABELS: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };

@@ -2,8 +2,9 @@ import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as platform from './schema.js';
 import * as registry from '../../modules/registry/schema.js';
+import * as benchmark from '../../modules/benchmark/schema.js';
 
-export const schema = { ...platform, ...registry };
+export const schema = { ...platform, ...registry, ...benchmark };
 export type Db = NodePgDatabase<typeof schema>;
 
 export interface Database {

@@ -35,6 +35,7 @@ const NAV: NavItem[] = [
   { href: '/beheer/deelnames', label: 'Deelnames', action: 'participation:list' },
   { href: '/beheer/organisaties', label: 'Organisaties', action: 'organisation:list' },
   { href: '/beheer/wijken', label: 'Wijken en buurten', action: 'neighbourhood:list' },
+  { href: '/benchmark', label: 'Benchmark', action: 'benchmark:report' },
   { href: '/beheer/gebruikers', label: 'Gebruikers', action: 'user:manage' },
   { href: '/beheer/api-sleutels', label: 'API-sleutels', action: 'apikey:manage' },
   { href: '/beheer/auditlog', label: 'Auditlog', action: 'audit:read' },

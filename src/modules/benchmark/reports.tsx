@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+
+// Being built (issue 3): see the helper's task. Registers no route yet.
+export async function benchmarkReportRoutes(_app: FastifyInstance) {}
