@@ -60,7 +60,7 @@ declare module 'fastify' {
 /** Paths that contain secrets (one-time links) are logged without them. */
 function redactUrl(url: string): string {
   const pathOnly = url.split('?')[0];
-  return pathOnly.replace(/\/(uitnodiging|wachtwoord-herstellen)\/[^/]+/, '/$1/[token]');
+  return pathOnly.replace(/\/(uitnodiging|wachtwoord-herstellen|vragenlijst)\/[^/]+/, '/$1/[token]');
 }
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {

@@ -7,6 +7,8 @@ import type { AppContext } from './platform/context.js';
 import { startJobs, type Jobs } from './platform/jobs.js';
 import { createMailer, MAIL_JOB, MAIL_SWEEP_JOB, sweepOutbox } from './platform/mail/outbox.js';
 import { purgeExpiredSessions } from './platform/auth/sessions.js';
+import { BENCHMARK_REMINDERS_CRON, BENCHMARK_REMINDERS_JOB, sendDueReminders } from './modules/benchmark/reminders.js';
+import { mailDeps } from './modules/benchmark/invitations-service.js';
 
 export interface Runtime {
   ctx: AppContext;
@@ -43,6 +45,7 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
     database = openDatabase(url, { onError: (err) => onError({ err: { message: err.message } }, 'idle database connection lost') });
     await runMigrations(database.pool);
     const db = database.db;
+    const cipher = new FieldCipher(config.encryptionKey, config.oldEncryptionKeys);
     if (opts.jobs) {
       const mailer = createMailer(db, { smtpUrl: config.smtpUrl, from: config.mailFrom });
       jobs = await startJobs(
@@ -51,6 +54,7 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
           { name: MAIL_JOB, handler: async (d: { id: number }) => mailer.deliver(d.id), retryLimit: 8 },
           { name: MAIL_SWEEP_JOB, cron: '*/5 * * * *', handler: async () => void (await sweepOutbox(db, jobs!)) },
           { name: 'sessions-purge', cron: '17 * * * *', handler: async () => void (await purgeExpiredSessions(db)) },
+          { name: BENCHMARK_REMINDERS_JOB, cron: BENCHMARK_REMINDERS_CRON, handler: async () => void (await sendDueReminders(db, mailDeps({ cipher, jobs, config }))) },
         ],
         { error: onError },
       );
@@ -58,7 +62,7 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
     const ctx: AppContext = {
       config,
       database,
-      cipher: new FieldCipher(config.encryptionKey, config.oldEncryptionKeys),
+      cipher,
       jobs,
       log: console,
     };

@@ -35,9 +35,9 @@ export async function dispatchMail(jobs: Jobs | null, id: number): Promise<void>
   if (jobs) await jobs.send(MAIL_JOB, { id }).catch(() => undefined);
 }
 
-/** Replaces the token of invitation and password-reset links. */
+/** Replaces the token of invitation, password-reset and personal questionnaire (benchmark) links. */
 export function redactOneTimeLinks(text: string): string {
-  return text.replace(/\/(uitnodiging|wachtwoord-herstellen)\/[A-Za-z0-9_-]+/g, '/$1/[link verwijderd na verzending]');
+  return text.replace(/\/(uitnodiging|wachtwoord-herstellen|vragenlijst)\/[A-Za-z0-9_-]+/g, '/$1/[link verwijderd na verzending]');
 }
 
 export interface Mailer {
