@@ -8,6 +8,8 @@ import { DEMO_PASSWORD, seedDemo } from './demo/seed.js';
 import { createAdmin } from './platform/admin/users-service.js';
 import { registerRegistryCommands } from './modules/registry/cli.js';
 import { registerNeighbourhoodCommands } from './modules/registry/neighbourhoods-cbs.js';
+import { registerBoundaryCommands } from './modules/benchmark/cli-boundaries.js';
+import { registerBenchmarkCommands } from './modules/benchmark/cli.js';
 
 function config(): Config {
   return loadConfig(process.env);
@@ -36,7 +38,7 @@ async function serve() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   try {
     if (cfg.demo) {
-      const r = await seedDemo(rt.ctx.database.db, { onProgress: (m) => cliLog.info(`Demodata: ${m}`) });
+      const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: cfg.baseUrl, onProgress: (m) => cliLog.info(`Demodata: ${m}`) });
       if (r.seeded) cliLog.info('Demodata geladen.');
       await app.listen({ port: cfg.port, host: cfg.host });
       const lines = [
@@ -46,6 +48,7 @@ async function serve() {
         '',
         `DEMO-MODUS. Inloggen kan met (wachtwoord voor allemaal: ${DEMO_PASSWORD}):`,
         ...r.logins.map((l) => `  ${l.email.padEnd(36)} ${l.role.padEnd(26)} ${l.scope}`),
+        ...(r.benchmarkLink ? ['', 'Benchmark: de vragenlijst invullen als contactpersoon van Utrecht (persoonlijke link, geen account nodig):', `  ${r.benchmarkLink}`] : []),
         '',
         'Stoppen: Ctrl-C',
         '',
@@ -83,11 +86,12 @@ export function buildCli(): Command {
 
   program
     .command('seed-demo')
-    .description('Load the demo data set (all municipalities, participants, organisations, one user per role)')
+    .description('Load the demo data set (all municipalities, participants, organisations, one user per role, benchmark 2019–2021)')
     .action(() =>
       withRuntime(async (rt) => {
-        const r = await seedDemo(rt.ctx.database.db, { onProgress: (m) => cliLog.info(m) });
+        const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: rt.ctx.config.baseUrl, onProgress: (m) => cliLog.info(m) });
         process.stdout.write(r.seeded ? `Demodata geladen. Wachtwoord van de demo-accounts: ${DEMO_PASSWORD}\n` : 'Demodata was al geladen; niets gewijzigd.\n');
+        if (r.benchmarkLink) process.stdout.write(`Benchmark, persoonlijke link van de contactpersoon van Utrecht: ${r.benchmarkLink}\n`);
       }),
     );
 
@@ -106,6 +110,8 @@ export function buildCli(): Command {
 
   registerRegistryCommands(program);
   registerNeighbourhoodCommands(program);
+  registerBoundaryCommands(program);
+  registerBenchmarkCommands(program);
   return program;
 }
 

@@ -6,6 +6,9 @@ import type { Role } from '../platform/access.js';
 import { jointApproaches, municipalities, organisations, participations } from '../modules/registry/schema.js';
 import { readShippedMunicipalities, readShippedProvinces, syncReferenceMunicipalities } from '../modules/registry/service.js';
 import type { OrganisationKind, ParticipationStatus } from '../modules/registry/labels.js';
+import type { FieldCipher } from '../platform/crypto.js';
+import { seedBenchmarkDemo } from '../modules/benchmark/demo.js';
+import { slug } from './slug.js';
 
 export const DEMO_PASSWORD = 'Demo-wachtwoord-2026';
 
@@ -58,11 +61,24 @@ const ORGS: [string, OrganisationKind, string, string | null, string | null][] =
   ['PostNL (bezorgers signaleren)', 'business', 'Logistiek', null, null],
 ];
 
-/** Seeds the reference list and a realistic demo. Idempotent: does nothing when seeded before. */
-export async function seedDemo(db: Db, opts: { onProgress?: (msg: string) => void } = {}): Promise<{ seeded: boolean; logins: DemoLogin[] }> {
+export interface DemoSeedOptions {
+  /** For the benchmark invitations' link tokens. */
+  cipher: FieldCipher;
+  /** For the printed benchmark link. */
+  baseUrl: string;
+  onProgress?: (msg: string) => void;
+}
+
+/**
+ * Seeds the reference list and a realistic demo, the benchmark included. Idempotent: does
+ * nothing when seeded before (the benchmark part is seeded on its own when it is missing).
+ * `benchmarkLink` is the Utrecht contact's personal link to the open benchmark, when it is open.
+ */
+export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<{ seeded: boolean; logins: DemoLogin[]; benchmarkLink: string | null }> {
   const [done] = await db.select().from(systemState).where(eq(systemState.key, 'demo_seeded'));
   const logins = demoLogins();
-  if (done) return { seeded: false, logins };
+  const benchmark = () => seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
+  if (done) return { seeded: false, logins, benchmarkLink: (await benchmark()).demoLink };
   opts.onProgress?.('Gemeenten en provincies laden…');
   await syncReferenceMunicipalities(db, readShippedMunicipalities(), { complete: false, asOf: '2025-01-01', provinces: readShippedProvinces() });
   await db.transaction(async (tx) => {
@@ -159,7 +175,8 @@ export async function seedDemo(db: Db, opts: { onProgress?: (msg: string) => voi
     }
     await t.insert(systemState).values({ key: 'demo_seeded', value: sql`to_jsonb(now())` });
   });
-  return { seeded: true, logins };
+  const { demoLink } = await benchmark();
+  return { seeded: true, logins, benchmarkLink: demoLink };
 }
 
 export function demoLogins(): DemoLogin[] {
@@ -174,13 +191,4 @@ export function demoLogins(): DemoLogin[] {
     { email: 'partner@demo.example', role: 'partner', scope: 'Ouderenfonds' },
     { email: 'aanbieder@demo.example', role: 'provider', scope: 'Bibliotheek Leeuwarden' },
   ];
-}
-
-function slug(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
 }
