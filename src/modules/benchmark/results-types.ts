@@ -67,10 +67,10 @@ export interface QuestionResult {
   /** Choice questions (single, multiple, yes/no): every option in questionnaire order, "weet ik niet" last. */
   options: OptionCount[];
   /** Matrix questions: per row its own n and option counts. */
-  rows?: { code: string; label: string; n: number; options: OptionCount[] }[];
+  rows?: { code: string; label: string; n: number; options: OptionCount[]; /** This row has n < MIN_GROUP_SIZE (counts withheld, n 0). */ suppressed?: boolean }[];
   /** Number questions. */
   numeric?: NumericSummary;
-  /** True when shown to a municipality and n < MIN_GROUP_SIZE: counts are then withheld (empty). */
+  /** True when shown to a municipality and n < MIN_GROUP_SIZE: counts are then withheld (empty) and n is 0 (show "<5"). */
   suppressed?: boolean;
 }
 
