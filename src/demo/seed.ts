@@ -8,6 +8,8 @@ import { readShippedMunicipalities, readShippedProvinces, syncReferenceMunicipal
 import type { OrganisationKind, ParticipationStatus } from '../modules/registry/labels.js';
 import type { FieldCipher } from '../platform/crypto.js';
 import { seedBenchmarkDemo } from '../modules/benchmark/demo.js';
+import { importShippedProvinceBoundaries } from '../modules/benchmark/boundaries.js';
+import { boundaries } from '../modules/benchmark/schema.js';
 import { slug } from './slug.js';
 
 export const DEMO_PASSWORD = 'Demo-wachtwoord-2026';
@@ -77,7 +79,12 @@ export interface DemoSeedOptions {
 export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<{ seeded: boolean; logins: DemoLogin[]; benchmarkLink: string | null }> {
   const [done] = await db.select().from(systemState).where(eq(systemState.key, 'demo_seeded'));
   const logins = demoLogins();
-  const benchmark = () => seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
+  const benchmark = async () => {
+    // The response maps need province boundaries: load the shipped ones when none are imported.
+    const [hasBoundaries] = await db.select({ id: boundaries.id }).from(boundaries).where(eq(boundaries.kind, 'province')).limit(1);
+    if (!hasBoundaries) await importShippedProvinceBoundaries(db, { label: 'demo-seed' });
+    return seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
+  };
   if (done) return { seeded: false, logins, benchmarkLink: (await benchmark()).demoLink };
   opts.onProgress?.('Gemeenten en provincies laden…');
   await syncReferenceMunicipalities(db, readShippedMunicipalities(), { complete: false, asOf: '2025-01-01', provinces: readShippedProvinces() });

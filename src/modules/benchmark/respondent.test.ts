@@ -334,6 +334,7 @@ describe('summary and submitting', () => {
     expect(refused.body).toContain(`href="${inv.base}/pagina/2#veld-q_ROLES"`);
     expect((await responseOfInvitation(inv.id))!.status).toBe('in_progress');
     expect((await c.get(`${inv.base}/ingediend`)).headers.location).toBe(`${inv.base}/samenvatting`);
+    expect((await c.get(`${inv.base}/dashboard`)).headers.location).toBe(`${inv.base}/samenvatting`);
 
     const last = await c.post(`${inv.base}/pagina/2`, { q_ROLES__GEM: 'KAR', q_ROLES__WELZ: 'ACT', q_ROLES__BANK: 'NONE', q_HOURS: '8', actie: 'volgende' });
     expect(last.headers.location).toBe(`${inv.base}/pagina/3`);
@@ -354,6 +355,15 @@ describe('summary and submitting', () => {
     expect(thanks.body).toContain('Bedankt voor het invullen');
     expect(thanks.body).toContain(`href="${inv.base}/antwoorden"`);
     expect(thanks.body).toContain('href="/benchmark/2033/gemeenten/GM0344"');
+    expect(thanks.body).toContain(`href="${inv.base}/dashboard"`);
+
+    // The municipality's dashboard through the link: its own answer next to the (suppressed) aggregates.
+    const dash = await c.get(`${inv.base}/dashboard`);
+    expect(dash.statusCode).toBe(200);
+    expect(dash.body).toContain('Benchmark 2033: Utrecht');
+    expect(dash.body).toContain('Mooi initiatief');
+    expect(dash.body).toContain('Voor inzicht, niet om af te rekenen.');
+    expect(dash.body.match(/<h1[ >]/g)).toHaveLength(1);
 
     // The printable copy: every section, the answers, the municipality and the date.
     const copy = await c.get(`${inv.base}/antwoorden`);

@@ -6,6 +6,8 @@ import { formValues } from '../../platform/http/forms.js';
 import { NotFoundError } from '../../platform/http/errors.js';
 import { nlDate } from '../registry/ui.js';
 import { RESPONDENT_PATH, resolveLink, type LinkState } from './links.js';
+import { MunicipalityDashboardView } from './dashboard.js';
+import { municipalityResults } from './results-service.js';
 import { answerToFormValues, describeAnswer, fieldName, type Answer, type Section } from './questionnaire.js';
 import type { Edition } from './service.js';
 import { QuestionField, questionAnchor, type FormValues } from './question-fields.js';
@@ -428,10 +430,13 @@ function SubmittedPage({ ctx, link, munis }: { ctx: PageContext; link: OpenLink;
         <li class="utrecht-unordered-list__item">
           <Link href={`${base}/antwoorden`}>Uw antwoorden bekijken, afdrukken of opslaan als pdf</Link>
         </li>
+        <li class="utrecht-unordered-list__item">
+          <Link href={`${base}/antwoorden.pdf`}>Uw antwoorden downloaden als pdf</Link>
+        </li>
         {primary && (
           <li class="utrecht-unordered-list__item">
-            Na publicatie van de resultaten ziet u de uitkomsten van {primary.name} naast die van andere gemeenten op{' '}
-            <Link href={`/benchmark/${link.edition.year}/gemeenten/${primary.cbsCode}`}>het dashboard van uw gemeente</Link> (inloggen nodig).
+            <Link href={`${base}/dashboard`}>De uitkomsten van {primary.name} naast die van andere gemeenten</Link> (voorlopig tot de publicatie; na de sluiting
+            vindt u ze op <Link href={`/benchmark/${link.edition.year}/gemeenten/${primary.cbsCode}`}>het dashboard van uw gemeente</Link>, inloggen nodig).
           </li>
         )}
       </ul>
@@ -465,6 +470,9 @@ function PrintPage({ ctx, link, form, munis }: { ctx: PageContext; link: OpenLin
             Afdrukken of opslaan als pdf
           </button>
         </p>
+        <P>
+          <Link href={`${base}/antwoorden.pdf`}>Download uw antwoorden als pdf-bestand</Link>
+        </P>
         <P>
           <Link href={r?.status === 'submitted' ? `${base}/ingediend` : base}>Terug</Link>
         </P>
@@ -605,6 +613,26 @@ export async function respondentRoutes(app: FastifyInstance) {
     if (link.response?.status !== 'submitted') return reply.redirect(`${P_}/${tokenParam(req)}/samenvatting`, 303);
     const munis = await linkMunicipalities(db, link);
     return reply.page({ title: 'Bedankt' }, (ctx) => <SubmittedPage ctx={ctx} link={link} munis={munis} />);
+  });
+
+  // The municipality's dashboard through the personal link, once the respondent has submitted:
+  // the same view and the same suppression as for a logged-in coordinator, for the primary
+  // municipality only, and only while the link works.
+  app.get(`${P_}/:token/dashboard`, async (req, reply) => {
+    const link = await openLink(req, reply);
+    if (!link) return reply;
+    if (link.response?.status !== 'submitted') return reply.redirect(`${P_}/${tokenParam(req)}/samenvatting`, 303);
+    const results = await municipalityResults(db, link.edition, link.response.municipalityId, { suppress: true });
+    const title = `Benchmark ${link.edition.year}: ${results.municipality.name}`;
+    return reply.page({ title }, (ctx) => (
+      <Page ctx={ctx} title={title}>
+        <Heading>{title}</Heading>
+        <P>
+          <Link href={`${P_}/${tokenParam(req)}/ingediend`}>Terug naar uw vragenlijst</Link>
+        </P>
+        <MunicipalityDashboardView results={results} published={link.edition.status === 'published'} />
+      </Page>
+    ));
   });
 
   app.get(`${P_}/:token/antwoorden`, async (req, reply) => {
