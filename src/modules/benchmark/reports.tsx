@@ -20,7 +20,9 @@ import { getEditionByYear, listEditions, type Edition } from './service.js';
  *
  *   GET /benchmark/:year/rapport.pdf                     national report (programme team: any edition
  *                                                        that is not a draft; coordinators and
- *                                                        advisors: published editions only)
+ *                                                        advisors: published editions only; the
+ *                                                        factsheet follows the dashboard: any
+ *                                                        non-draft edition, always suppressed)
  *   GET /benchmark/:year/gemeenten/:cbsCode/factsheet.pdf  a municipality's factsheet (its own
  *                                                        answers next to all respondents and its
  *                                                        province; same edition rule)
@@ -283,8 +285,11 @@ export async function benchmarkReportRoutes(app: FastifyInstance) {
     const municipality = /^GM\d{4}$/.test(code) ? await findMunicipalityByCode(db, code) : null;
     // Unknown and out of scope look the same.
     if (!municipality || !can(p, 'benchmark:municipality', { municipalityId: municipality.id })) throw new NotFoundError();
-    const { edition, full } = await visibleEdition(db, p, String(params.year));
-    const results = await municipalityResults(db, edition, municipality.id, { suppress: !full });
+    // The same rule as the dashboard page: open, closed and published editions (drafts for the
+    // programme team), always with the suppression a municipality gets.
+    const edition = /^\d{4}$/.test(String(params.year)) ? await getEditionByYear(db, Number(params.year)) : undefined;
+    if (!edition || (edition.status === 'draft' && !can(p, 'benchmark:manage'))) throw new NotFoundError('Er is geen benchmark-editie van dit jaar.');
+    const results = await municipalityResults(db, edition, municipality.id, { suppress: true });
     const buf = await factsheetPdf({ results, edition });
     await audit(db, req.auditCtx(), {
       action: 'export',

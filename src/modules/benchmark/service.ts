@@ -111,7 +111,7 @@ export async function loadQuestionnaire(db: Db, editionId: number): Promise<Sect
 
 export const allQuestions = (sections: Section[]) => sections.flatMap((s) => s.questions);
 
-function questionDefOf(q: Question): QuestionDef {
+export function questionDefOf(q: Question): QuestionDef {
   const def: QuestionDef = { code: q.code, type: q.type, text: q.text };
   if (q.help) def.help = q.help;
   if (q.required) def.required = true;
@@ -138,7 +138,7 @@ export async function exportDefinition(db: Db, edition: Edition): Promise<Questi
   };
 }
 
-function questionValues(editionId: number, sectionId: number, position: number, q: QuestionDef) {
+export function questionValues(editionId: number, sectionId: number, position: number, q: QuestionDef) {
   return {
     editionId,
     sectionId,
