@@ -17,6 +17,10 @@ import { ROLES, type Role } from '../src/platform/access.js';
 import { neighbourhoods, organisations } from '../src/modules/registry/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
 import { outbox, userRoles } from '../src/platform/db/schema.js';
+import { eq } from 'drizzle-orm';
+import { addResponse, createSmallEdition } from './helpers/benchmark.js';
+import { benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkQuestions, benchmarkSections } from '../src/modules/benchmark/schema.js';
+import { newInvitationToken } from '../src/modules/benchmark/links.js';
 
 type Who = Role | 'anonymous';
 const WHO: Who[] = [...ROLES, 'anonymous'];
@@ -31,6 +35,7 @@ const ADMIN = ['programme_admin'];
 const REGISTRY_READ = ['programme_admin', 'advisor:A', 'municipality_coordinator:A'];
 const REGISTRY_LIST = ['programme_admin', 'advisor', 'municipality_coordinator'];
 const ORG_LIST = ['programme_admin', 'advisor', 'municipality_coordinator', 'partner', 'provider'];
+const BENCHMARK_REPORT = ['programme_admin', 'advisor', 'municipality_coordinator'];
 
 const EXPECTED: Record<string, Rule> = {
   'GET /': 'all',
@@ -151,6 +156,79 @@ const EXPECTED: Record<string, Rule> = {
   'GET /api/v1/organisations': ORG_LIST,
   'GET /api/v1/organisations/:id': ['programme_admin', 'advisor:A', 'municipality_coordinator:A', 'partner:A', 'provider:A'],
   'GET /api/v1/neighbourhoods': REGISTRY_LIST,
+
+  // Benchmark. Respondents need no account: the personal link is the key (tested in respondent.test.ts).
+  'GET /vragenlijst/:token': 'all',
+  'GET /vragenlijst/:token/afmelden': 'all',
+  'GET /vragenlijst/:token/antwoorden': 'all',
+  'GET /vragenlijst/:token/antwoorden.pdf': 'all',
+  'GET /vragenlijst/:token/dashboard': 'all',
+  'GET /vragenlijst/:token/ingediend': 'all',
+  'GET /vragenlijst/:token/pagina/:n': 'all',
+  'GET /vragenlijst/:token/samenvatting': 'all',
+  'POST /vragenlijst/:token/afmelden': 'all',
+  'POST /vragenlijst/:token/pagina/:n': 'all',
+  'POST /vragenlijst/:token/samenvatting': 'all',
+  'GET /benchmark': BENCHMARK_REPORT,
+  'GET /benchmark/:year/rapport.pdf': BENCHMARK_REPORT,
+  'GET /benchmark/:year/gemeenten/:cbsCode': REGISTRY_READ,
+  'GET /benchmark/:year/gemeenten/:cbsCode/factsheet.pdf': REGISTRY_READ,
+  'GET /api/v1/benchmark/editions': BENCHMARK_REPORT,
+  'GET /api/v1/benchmark/editions/:year/questionnaire': BENCHMARK_REPORT,
+  'GET /api/v1/benchmark/editions/:year/results': BENCHMARK_REPORT,
+  'GET /api/v1/benchmark/editions/:year/results/:questionCode': BENCHMARK_REPORT,
+  'GET /api/v1/benchmark/editions/:year/municipalities/:cbsCode/results': REGISTRY_READ,
+  // The programme team runs the benchmark.
+  'GET /benchmark/:year/antwoorden.csv': ADMIN,
+  'GET /benchmark/:year/antwoorden.xlsx': ADMIN,
+  'GET /benchmark/:year/resultaten': ADMIN,
+  'GET /benchmark/:year/resultaten.csv': ADMIN,
+  'GET /benchmark/:year/resultaten.xlsx': ADMIN,
+  'GET /benchmark/edities': ADMIN,
+  'GET /benchmark/edities/:id': ADMIN,
+  'GET /benchmark/edities/:id/bewerken': ADMIN,
+  'GET /benchmark/edities/:id/importeren': ADMIN,
+  'GET /benchmark/edities/:id/respons': ADMIN,
+  'GET /benchmark/edities/:id/respons/niet-ingevuld.csv': ADMIN,
+  'GET /benchmark/edities/:id/respons/niet-ingevuld.xlsx': ADMIN,
+  'GET /benchmark/edities/:id/secties/:sid/bewerken': ADMIN,
+  'GET /benchmark/edities/:id/secties/:sid/verwijderen': ADMIN,
+  'GET /benchmark/edities/:id/secties/nieuw': ADMIN,
+  'GET /benchmark/edities/:id/status': ADMIN,
+  'GET /benchmark/edities/:id/uitnodigingen': ADMIN,
+  'GET /benchmark/edities/:id/uitnodigingen/:invitationId': ADMIN,
+  'GET /benchmark/edities/:id/uitnodigingen/:invitationId/intrekken': ADMIN,
+  'GET /benchmark/edities/:id/uitnodigingen/nieuw': ADMIN,
+  'GET /benchmark/edities/:id/verwijderen': ADMIN,
+  'GET /benchmark/edities/:id/vragen/:qid/bewerken': ADMIN,
+  'GET /benchmark/edities/:id/vragen/:qid/verwijderen': ADMIN,
+  'GET /benchmark/edities/:id/vragen/nieuw': ADMIN,
+  'GET /benchmark/edities/:id/vragenlijst-vervangen': ADMIN,
+  'GET /benchmark/edities/:id/vragenlijst.json': ADMIN,
+  'GET /benchmark/edities/nieuw': ADMIN,
+  'GET /benchmark/edities/vragenlijst-importeren': ADMIN,
+  'POST /benchmark/edities/:id/bewerken': ADMIN,
+  'POST /benchmark/edities/:id/importeren': ADMIN,
+  'POST /benchmark/edities/:id/secties/:sid/bewerken': ADMIN,
+  'POST /benchmark/edities/:id/secties/:sid/verplaatsen': ADMIN,
+  'POST /benchmark/edities/:id/secties/:sid/verwijderen': ADMIN,
+  'POST /benchmark/edities/:id/secties/nieuw': ADMIN,
+  'POST /benchmark/edities/:id/status': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/:invitationId/contact': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/:invitationId/intrekken': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/:invitationId/opnieuw-versturen': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/genereren': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/herinneren': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/nieuw': ADMIN,
+  'POST /benchmark/edities/:id/uitnodigingen/versturen': ADMIN,
+  'POST /benchmark/edities/:id/verwijderen': ADMIN,
+  'POST /benchmark/edities/:id/vragen/:qid/bewerken': ADMIN,
+  'POST /benchmark/edities/:id/vragen/:qid/verplaatsen': ADMIN,
+  'POST /benchmark/edities/:id/vragen/:qid/verwijderen': ADMIN,
+  'POST /benchmark/edities/:id/vragen/nieuw': ADMIN,
+  'POST /benchmark/edities/:id/vragenlijst-vervangen': ADMIN,
+  'POST /benchmark/edities/nieuw': ADMIN,
+  'POST /benchmark/edities/vragenlijst-importeren': ADMIN,
 };
 
 const A = 'GM0344'; // Utrecht: in scope
@@ -197,6 +275,37 @@ beforeAll(async () => {
     code: { A, B },
   });
 
+  // Benchmark: a published edition with a response for A and for B (B's with a text only B may see),
+  // and an open edition with an invitation (its link is the respondent's key).
+  const e2020 = await createSmallEdition(t.db, { year: 2020, status: 'published' });
+  await addResponse(t.db, e2020, [A], { WEEK: 'yes', NOTE: { text: 'Opmerking A' } });
+  await addResponse(t.db, e2020, [B], { WEEK: 'no', NOTE: { text: 'Wijk Buiten Scope' } });
+  const e2021 = await createSmallEdition(t.db, { year: 2021, status: 'open' });
+  const [sec] = await t.db.select().from(benchmarkSections).where(eq(benchmarkSections.editionId, e2021.id)).limit(1);
+  const [q] = await t.db.select().from(benchmarkQuestions).where(eq(benchmarkQuestions.editionId, e2021.id)).limit(1);
+  const invite = async (code: string) => {
+    const tok = newInvitationToken(t.ctx.cipher);
+    const [inv] = await t.db
+      .insert(benchmarkInvitations)
+      .values({ editionId: e2021.id, municipalityId: await municipalityId(t.db, code), contactEmail: `contact.${code}@test.example`, tokenHash: tok.tokenHash, tokenEncrypted: tok.tokenEncrypted })
+      .returning();
+    await t.db.insert(benchmarkInvitationMunicipalities).values({ invitationId: inv!.id, municipalityId: inv!.municipalityId, position: 0 });
+    return { id: String(inv!.id), token: tok.token };
+  };
+  // Both links belong to municipalities of A's side: a link shows its own municipality to whoever holds it.
+  const [iA, iB] = [await invite(A), await invite('GM0355')];
+  Object.assign(ids, {
+    benchmark: { A: '2020', B: '2020' },
+    editions: { A: '2020', B: '2020' },
+    edities: { A: String(e2021.id), B: String(e2021.id) },
+    secties: { A: String(sec!.id), B: String(sec!.id) },
+    vragen: { A: String(q!.id), B: String(q!.id) },
+    uitnodigingen: { A: iA.id, B: iB.id },
+    results: { A: 'WEEK', B: 'WEEK' },
+    token: { A: iA.token, B: iB.token },
+    pagina: { A: '1', B: '1' },
+  });
+
   for (const who of WHO) {
     const c = new TestClient(t.app);
     if (who !== 'anonymous') {
@@ -216,7 +325,7 @@ function fill(url: string, variant: 'A' | 'B'): string {
     .map((seg, i) => {
       if (!seg.startsWith(':')) return seg === '*' ? '' : seg;
       const name = seg.slice(1);
-      if (name === 'token') return 'onbekende-token-123';
+      if (name === 'token') return ids.token?.[variant] ?? 'onbekende-token-123';
       if (name === 'code' || name === 'cbsCode') return ids.code[variant];
       if (name === 'municipalityId') return ids.leden[variant];
       if (name === 'grantId') return ids.rollen[variant];
@@ -232,6 +341,11 @@ const staticPath: Record<string, string> = {
   '/static/*': '/static/css/site.css',
   '/vendor/tokens/*': '/vendor/tokens/theme.css',
   '/vendor/utrecht/*': '/vendor/utrecht/index.css',
+};
+
+/** Query strings a GET needs to show its page (e.g. which status change to confirm). */
+const query: Record<string, string> = {
+  '/benchmark/edities/:id/status': '?naar=closed',
 };
 
 function allowed(rule: Rule, who: Who, variant: 'A' | 'B'): boolean {
@@ -254,7 +368,13 @@ async function tableCounts() {
            (select md5(string_agg(row(o.*)::text, ',' order by id)) from organisations o) oh,
            (select md5(string_agg(row(p.*)::text, ',' order by id)) from participations p) ph,
            (select md5(string_agg(row(n.*)::text, ',' order by id)) from neighbourhoods n) nh,
-           (select md5(string_agg(row(j.*)::text, ',' order by id)) from joint_approaches j) jh`);
+           (select md5(string_agg(row(j.*)::text, ',' order by id)) from joint_approaches j) jh,
+           (select md5(string_agg(row(e.*)::text, ',' order by id)) from benchmark_editions e) beh,
+           (select md5(string_agg(row(s.*)::text, ',' order by id)) from benchmark_sections s) bsh,
+           (select md5(string_agg(row(q.*)::text, ',' order by id)) from benchmark_questions q) bqh,
+           (select md5(string_agg(row(i.*)::text, ',' order by id)) from benchmark_invitations i) bih,
+           (select md5(string_agg(row(r.*)::text, ',' order by id)) from benchmark_responses r) brh,
+           (select count(*) from benchmark_answers) ba`);
   return JSON.stringify(r.rows[0]);
 }
 
@@ -275,7 +395,7 @@ describe('access matrix', () => {
       if (method !== 'GET') continue;
       const variants: ('A' | 'B')[] = pattern.includes(':') ? ['A', 'B'] : ['A'];
       for (const variant of variants) {
-        const url = staticPath[pattern] ?? fill(pattern, variant);
+        const url = staticPath[pattern] ?? fill(pattern, variant) + (query[pattern] ?? '');
         const row: string[] = [];
         for (const who of WHO) {
           const c = clients.get(who)!;
@@ -345,17 +465,23 @@ describe('access matrix', () => {
     expect(await tableCounts()).toBe(before);
   });
 
-  it('lets API keys read the registry and nothing else; the API answers 401 without a key', async () => {
-    const { raw } = await createApiKey(t.db, { name: 'Matrix', organisationId: Number(ids.organisaties.A), actions: ['registry:read'], createdBy: Number(ids.gebruikers.A) });
+  it('lets API keys read what their actions name and nothing else; the API answers 401 without a key', async () => {
+    const key = async (actions: ('registry:read' | 'benchmark:read')[]) =>
+      (await createApiKey(t.db, { name: `Matrix ${actions.join(' ')}`, organisationId: Number(ids.organisaties.A), actions, createdBy: Number(ids.gebruikers.A) })).raw;
+    const registryKey = await key(['registry:read']);
+    const benchmarkKey = await key(['benchmark:read']);
+    // A key never reads one municipality's benchmark answers: those are for the municipality's own people.
+    const benchmarkAggregate = (p: string) => p.startsWith('/api/v1/benchmark/') && !p.includes('/municipalities/');
     for (const [route] of Object.entries(EXPECTED)) {
       const [method, pattern] = route.split(' ');
       if (method !== 'GET' || !pattern.startsWith('/api/v1/')) continue;
       const url = fill(pattern, 'B');
-      const withKey = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${raw}` } });
-      expect(withKey.statusCode, url).toBe(200);
-      const without = await t.app.inject({ method: 'GET', url });
-      expect(without.statusCode, url).toBe(401);
+      const get = (raw?: string) => t.app.inject({ method: 'GET', url, headers: raw ? { authorization: `Bearer ${raw}` } : {} });
+      expect((await get(registryKey)).statusCode, `${url} (registry:read)`).toBe(pattern.startsWith('/api/v1/benchmark/') ? 403 : 200);
+      expect((await get(benchmarkKey)).statusCode, `${url} (benchmark:read)`).toBe(benchmarkAggregate(pattern) ? 200 : 403);
+      expect((await get()).statusCode, url).toBe(401);
     }
+    const raw = registryKey;
     // A key cannot use the screens, even with the cookie-less bearer header.
     const screen = await t.app.inject({ method: 'GET', url: '/beheer/gemeenten', headers: { authorization: `Bearer ${raw}` } });
     expect(screen.statusCode).toBe(302);
