@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { can, type Principal } from '../../platform/access.js';
-import { ForbiddenError, NotFoundError } from '../../platform/http/errors.js';
+import { ForbiddenError, HttpError, NotFoundError } from '../../platform/http/errors.js';
 import { municipalities } from '../registry/schema.js';
 import { errorSchema } from '../registry/api.js';
 import { PILLARS, QUESTION_TYPES } from './questionnaire.js';
@@ -159,6 +159,18 @@ const editionToApi = (e: Edition): z.infer<typeof editionSchema> => ({
 /** Everyone but the programme team sees published aggregates only, with small groups suppressed. */
 const restricted = (p: Principal) => !can(p, 'benchmark:results');
 
+/**
+ * Narrow filters are for the programme team. Two groups of five or more that differ by one
+ * municipality (say, a province and that province within one size class) would reveal that
+ * municipality's answers by subtraction, so others may filter by province only — the grouping
+ * their own dashboard shows too.
+ */
+function checkFilters(p: Principal, o: ReturnType<typeof resultOptions>) {
+  if (restricted(p) && (o.filter.sizeClass || o.filter.joinedYear != null)) {
+    throw new HttpError(400, 'filter_not_allowed', 'Filtering by size class or year of joining is for the programme team only; filter by province or not at all.');
+  }
+}
+
 /** The edition of a year, or 404; drafts only for benchmark:manage, unpublished ones only for benchmark:results when `published`. */
 async function editionFor(app: FastifyInstance, p: Principal, year: number, need: 'visible' | 'published'): Promise<Edition> {
   const e = await getEditionByYear(app.ctx.database.db, year);
@@ -258,6 +270,7 @@ export async function benchmarkApi(appBase: FastifyInstance) {
       const p = req.authorize('benchmark:report');
       const e = await editionFor(app, p, req.params.year, 'published');
       const o = resultOptions(req.query);
+      checkFilters(p, o);
       const suppress = restricted(p);
       const r = await nationalResults(db, e, { filter: o.filter, panel: o.panel, compareYear: await compareYearFor(app, p, e, o.compareYear), suppress });
       return { data: { ...r, suppressed: suppress } };
@@ -283,6 +296,7 @@ export async function benchmarkApi(appBase: FastifyInstance) {
       const p = req.authorize('benchmark:report');
       const e = await editionFor(app, p, req.params.year, 'published');
       const o = resultOptions(req.query);
+      checkFilters(p, o);
       const suppress = restricted(p);
       const r = await nationalResults(db, e, {
         filter: o.filter,
