@@ -4,6 +4,9 @@ import { createTestApp, createUser, seedReference, TestClient, type TestApp } fr
 import { createResultsFixture, municipalityIds, SECRET_TEXTS } from '../../../test/helpers/benchmark-results.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { readTable } from '../../platform/tabular.js';
+import { benchmarkResponses } from './schema.js';
+import { importResponses } from './import-service.js';
+import { allQuestions, createEditionFromDefinition, exportDefinition, getEditionByYear, loadAnswers, loadQuestionnaire, responseMunicipalityIds } from './service.js';
 
 /** The benchmark downloads on the results fixture (see test/helpers/benchmark-results.ts). */
 
@@ -131,7 +134,7 @@ describe('raw responses export', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-disposition']).toMatch(/filename="benchmark-2021-antwoorden-\d{4}-\d{2}-\d{2}\.csv"/);
     expect(res.body.replace(/^\uFEFF/, '').split(/\r?\n/)[0]).toBe(
-      'response_id,primary_cbs_code,primary_name,represented_cbs_codes,represented_names,status,started_at,submitted_at,WEEK,AWARE,SUPPORT,SUPPORT_other,SUPPORT_WHY,ROLES__GEM,ROLES__WELZ,ROLES__BANK,HOURS,NOTE',
+      'response_id,primary_cbs_code,primary_name,municipalities,represented_names,status,started_at,submitted_at,WEEK,AWARE,SUPPORT,SUPPORT.other,SUPPORT_WHY,ROLES.GEM,ROLES.WELZ,ROLES.BANK,HOURS,NOTE',
     );
     const rows = await readTable(res.rawPayload, 'csv');
     expect(rows.map((r) => [r.primary_cbs_code, r.status])).toEqual([
@@ -145,8 +148,8 @@ describe('raw responses export', () => {
       ['GM0363', 'submitted'],
     ]);
     const by = (code: string) => rows.find((r) => r.primary_cbs_code === code)!;
-    expect(by('GM0308')).toMatchObject({ primary_name: 'Baarn', represented_cbs_codes: 'GM0317', represented_names: 'Eemnes', aware: 'SPEC', roles__gem: 'KAR', roles__welz: 'KAR', roles__bank: '', hours: '4' });
-    expect(by('GM0307')).toMatchObject({ support: 'MAP|OTHER', support_other: 'Buurtapp', support_why: 'Via de buurtapp van de gemeente', week: 'no' });
+    expect(by('GM0308')).toMatchObject({ primary_name: 'Baarn', municipalities: 'GM0308;GM0317', represented_names: 'Eemnes', aware: 'SPEC', 'roles.gem': 'KAR', 'roles.welz': 'KAR', 'roles.bank': '', hours: '4' });
+    expect(by('GM0307')).toMatchObject({ support: 'MAP|OTHER', 'support.other': 'Buurtapp', support_why: 'Via de buurtapp van de gemeente', week: 'no' });
     expect(by('GM0321').hours).toBe('dont_know');
     expect(by('GM0321').aware).toBe('dont_know');
     expect(by('GM0361')).toMatchObject({ submitted_at: '', hours: '999' });
@@ -160,8 +163,34 @@ describe('raw responses export', () => {
     expect(xlsx.statusCode).toBe(200);
     const x = await readTable(xlsx.rawPayload, 'xlsx');
     expect(x).toHaveLength(6);
-    expect(x.find((r) => r.primary_cbs_code === 'GM0317')).toMatchObject({ represented_cbs_codes: 'GM0308', aware: 'ALL', note_old: '' });
+    expect(x.find((r) => r.primary_cbs_code === 'GM0317')).toMatchObject({ municipalities: 'GM0317;GM0308', aware: 'ALL', note_old: '' });
     expect((await lastExport('benchmark_answers'))!.details).toMatchObject({ year: 2020, format: 'xlsx', rows: 6 });
+  });
+
+  it('can be imported again: the raw export is the responses import format', async () => {
+    const source = (await getEditionByYear(t.db, 2020))!;
+    const csv = await admin.get('/benchmark/2020/antwoorden.csv');
+    const def = await exportDefinition(t.db, source);
+    const copy = await createEditionFromDefinition(t.db, { label: 'test' }, { year: 2035, title: 'Kopie', imported: true, status: 'closed' }, def);
+    // Only submitted responses can be imported (see below): leave out the one still being filled in.
+    const submittedOnly = csv.body.split(/\r?\n/).filter((line) => !line.includes(',in_progress,')).join('\n');
+    const r = await importResponses(t.db, { label: 'test' }, copy.id, { filename: 'antwoorden.csv', content: Buffer.from(submittedOnly) });
+    expect(r, JSON.stringify(r)).toMatchObject({ ok: true, imported: 5 });
+    const [qs, qc] = [allQuestions(await loadQuestionnaire(t.db, source.id)), allQuestions(await loadQuestionnaire(t.db, copy.id))];
+    const answersOf = async (editionId: number, questions: typeof qs) => {
+      const rows = await t.db.select().from(benchmarkResponses).where(and(eq(benchmarkResponses.editionId, editionId), eq(benchmarkResponses.status, 'submitted')));
+      const out: Record<number, unknown> = {};
+      for (const row of rows) out[row.municipalityId] = { municipalities: await responseMunicipalityIds(t.db, row.id), answers: Object.fromEntries(await loadAnswers(t.db, row.id, questions)) };
+      return out;
+    };
+    expect(await answersOf(copy.id, qc)).toEqual(await answersOf(source.id, qs));
+    // 2021 has a response still being filled in: that row is refused, and nothing is imported.
+    const open = await admin.get('/benchmark/2021/antwoorden.csv');
+    const copy21 = await createEditionFromDefinition(t.db, { label: 'test' }, { year: 2036, title: 'Kopie', imported: true, status: 'closed' }, await exportDefinition(t.db, (await getEditionByYear(t.db, 2021))!));
+    const refused = await importResponses(t.db, { label: 'test' }, copy21.id, { filename: 'antwoorden.csv', content: open.rawPayload });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.problems.map((p) => p.field)).toEqual(['status']);
+    expect(await t.db.select().from(benchmarkResponses).where(eq(benchmarkResponses.editionId, copy21.id))).toEqual([]);
   });
 
   it('a coordinator gets 403 on both exports, a visitor without login goes to the login page; nothing is logged', async () => {

@@ -225,7 +225,7 @@ function rawColumns(questions: Question[], delimiter: ',' | ';'): TableColumn<Ra
     { header: 'response_id', value: (x) => x.response.id },
     { header: 'primary_cbs_code', value: (x) => x.response.cbs_code },
     { header: 'primary_name', value: (x) => x.response.name },
-    { header: 'represented_cbs_codes', value: (x) => x.response.represented_codes },
+    { header: 'municipalities', value: (x) => [x.response.cbs_code, ...(x.response.represented_codes ? x.response.represented_codes.split(' ') : [])].join(';') },
     { header: 'represented_names', value: (x) => x.response.represented_names },
     { header: 'status', value: (x) => x.response.status },
     { header: 'started_at', value: (x) => iso(x.response.started_at) },
@@ -235,7 +235,7 @@ function rawColumns(questions: Question[], delimiter: ',' | ';'): TableColumn<Ra
     const a = (x: RawRow) => x.answers.get(q.id) ?? null;
     switch (q.type) {
       case 'matrix':
-        for (const r of q.rows) cols.push({ header: `${q.code}__${r.code}`, value: (x) => ((y) => (y?.kind === 'matrix' ? y.rows[r.code] : null))(a(x)) });
+        for (const r of q.rows) cols.push({ header: `${q.code}.${r.code}`, value: (x) => ((y) => (y?.kind === 'matrix' ? y.rows[r.code] : null))(a(x)) });
         break;
       case 'number':
         cols.push({ header: q.code, value: (x) => ((y) => (y?.kind === 'number' ? (y.dontKnow ? 'dont_know' : decimal(y.value, delimiter)) : y?.kind === 'choice' ? y.options.join('|') : null))(a(x)) });
@@ -246,7 +246,7 @@ function rawColumns(questions: Question[], delimiter: ',' | ';'): TableColumn<Ra
         break;
       default:
         cols.push({ header: q.code, value: (x) => ((y) => (y?.kind === 'choice' ? y.options.join('|') : null))(a(x)) });
-        if (choicesOf(q).some((o) => o.other)) cols.push({ header: `${q.code}_other`, value: (x) => ((y) => (y?.kind === 'choice' ? y.other : null))(a(x)) });
+        if (choicesOf(q).some((o) => o.other)) cols.push({ header: `${q.code}.other`, value: (x) => ((y) => (y?.kind === 'choice' ? y.other : null))(a(x)) });
     }
   }
   return cols;

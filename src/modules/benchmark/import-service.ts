@@ -226,6 +226,12 @@ export function readResponsesJson(text: string): RawResponses {
   return out;
 }
 
+/**
+ * Descriptive columns of the raw answers export (exports.tsx) that an import skips, so an
+ * export of one edition can be imported again (e.g. into another installation).
+ */
+export const RAW_EXPORT_COLUMNS = new Set(['response_id', 'primary_cbs_code', 'primary_name', 'represented_names', 'status', 'started_at']);
+
 /** CSV or XLSX: one row per response; columns `municipalities`, `submitted_at`, then per question. */
 export async function readResponsesTable(content: Buffer, filename: string): Promise<RawResponses> {
   const out: RawResponses = { responses: [], caseInsensitive: true, problems: [] };
@@ -238,8 +244,13 @@ export async function readResponsesTable(content: Buffer, filename: string): Pro
   }
   if (rows.length && !('municipalities' in rows[0]!)) out.problems.push({ where: 'kopregel', field: 'municipalities', reason: 'de kolom "municipalities" ontbreekt' });
   rows.forEach((r, i) => {
+    // A raw export also lists responses still being filled in; an import stores submitted ones only.
+    if (r.status && r.status !== 'submitted') {
+      out.problems.push({ where: `regel ${i + 2}`, field: 'status', reason: `status "${r.status}": alleen ingediende responsen kunnen worden geïmporteerd; verwijder deze regel` });
+      return;
+    }
     const answers = new Map<string, unknown>();
-    for (const [k, v] of Object.entries(r)) if (k !== 'municipalities' && k !== 'submitted_at' && k !== '') answers.set(k, v);
+    for (const [k, v] of Object.entries(r)) if (k !== 'municipalities' && k !== 'submitted_at' && k !== '' && !RAW_EXPORT_COLUMNS.has(k)) answers.set(k, v);
     out.responses.push({ where: `regel ${i + 2}`, municipalities: r.municipalities ?? '', submittedAt: r.submitted_at, answers });
   });
   return out;
