@@ -63,9 +63,19 @@ describe('national results page', () => {
     // 7 submitted responses in 2021 (the one in progress does not count); compared with 2020 by default.
     expect(html).toMatch(/<dt>Respondenten \(n\)<\/dt>\s*<dd>7<\/dd>/);
     expect(html).toContain('Vergeleken met: editie 2020');
-    // Pillars as h2, questions as h3.
+    // One part (pillar or action line) per page, the first by default, with links to the others.
     expect(html).toContain('<h2 class="utrecht-heading-2" id="pijler-actielijn_1">Actielijn 1: Signaleren en bespreekbaar maken</h2>');
-    expect(html).toContain('<h2 class="utrecht-heading-2" id="pijler-pijler_2">Pijler 2: Sterk netwerk</h2>');
+    expect(html).not.toContain('id="pijler-pijler_2"');
+    expect(html).toContain('href="/benchmark/2021/resultaten?onderdeel=pijler_2"');
+    expect(html).toMatch(/aria-current="page"><strong>Actielijn 1: Signaleren en bespreekbaar maken<\/strong> \(getoond\)/);
+    const part2 = await admin.get('/benchmark/2021/resultaten?onderdeel=pijler_2');
+    expect(part2.body).toContain('<h2 class="utrecht-heading-2" id="pijler-pijler_2">Pijler 2: Sterk netwerk</h2>');
+    expect(part2.body).not.toContain('id="pijler-actielijn_1"');
+    const part3 = await admin.get('/benchmark/2021/resultaten?onderdeel=overig');
+    expect((await admin.get('/benchmark/2021/resultaten?onderdeel=pijler_9')).statusCode).toBe(404);
+    // The filter form keeps the part.
+    expect(part2.body).toContain('<input type="hidden" name="onderdeel" value="pijler_2"/>');
+    const all = html + part2.body + part3.body;
     // AWARE 2021: answered by 6 (Aalsmeer skipped it): ALL = Utrecht, Amersfoort, Amsterdam → 3 of 6.
     // 2020: 5 answered: ALL = Eemnes, Lopik → 2 of 5.
     const aware = questionBlock(html, 'AWARE');
@@ -81,11 +91,11 @@ describe('national results page', () => {
     // Multiple choice: the >100% note.
     expect(questionBlock(html, 'SUPPORT')).toContain('de percentages kunnen samen meer dan 100% zijn');
     // Text: a count, never the texts.
-    expect(questionBlock(html, 'NOTE')).toContain('2 antwoorden');
-    expect(questionBlock(html, 'NOTE')).toContain('(alleen in de ruwe export)');
-    for (const s of SECRET_TEXTS) expect(html).not.toContain(s);
+    expect(questionBlock(all, 'NOTE')).toContain('2 antwoorden');
+    expect(questionBlock(all, 'NOTE')).toContain('(alleen in de ruwe export)');
+    for (const s of SECRET_TEXTS) expect(all).not.toContain(s);
     // Number: stats table (HOURS 2021: 10, 4, 6, 0, 25 → n 5, mean 9, median 6; dont_know not counted).
-    expect(cells(questionBlock(html, 'HOURS')).slice(6, 12)).toEqual(['2021', '5', '9', '6', '0', '25']);
+    expect(cells(questionBlock(all, 'HOURS')).slice(6, 12)).toEqual(['2021', '5', '9', '6', '0', '25']);
     // Exports with the same query, and the report.
     expect(html).toContain('href="/benchmark/2021/resultaten.csv"');
     expect(html).toContain('href="/benchmark/2021/rapport.pdf"');

@@ -7,7 +7,7 @@ import { Page, type PageContext } from '../../platform/views/layout.js';
 import { Alert, ErrorSummary, Heading, Link, P, SelectField, type FieldErrors, type FormState, type Option } from '../../platform/views/components.js';
 import { listProvinces } from '../registry/service.js';
 import { PILLAR_LABELS, PILLARS, type Pillar } from './questionnaire.js';
-import { EDITION_STATUS_LABELS, getEditionByYear, listEditions, previousEdition, type Edition, type EditionStatus } from './service.js';
+import { EDITION_STATUS_LABELS, getEditionByYear, listEditions, loadQuestionnaire, previousEdition, type Edition, type EditionStatus } from './service.js';
 import { nationalResults, resultOptions, resultQuerySchema, type ResultQuery } from './results-service.js';
 import { responseByProvince } from './invitations-service.js';
 import { SIZE_CLASS_LABELS, SIZE_CLASSES, type ComparedQuestion, type NationalResults } from './results-types.js';
@@ -120,6 +120,52 @@ function describeFilter(r: NationalResults, provinces: { code: string; name: str
   return parts.length ? parts.join(', ') : 'geen (alle respondenten)';
 }
 
+/** The parts of an edition's results pages: its pillars and action lines in order, with their question codes. */
+export interface ResultPart {
+  pillar: Pillar;
+  title: string;
+  codes: string[];
+}
+
+export async function editionParts(db: Db, editionId: number): Promise<ResultPart[]> {
+  const sections = await loadQuestionnaire(db, editionId);
+  return groupByPillar(
+    sections.flatMap((s) => s.questions.map((q) => ({ pillar: s.pillar, code: q.code }))),
+    (x) => x.pillar,
+  ).map((g) => ({ pillar: g.pillar, title: g.title, codes: g.items.map((x) => x.code) }));
+}
+
+/** The part asked for in `?onderdeel=` (default: the first); an unknown part is a 404. */
+export function pickPart(parts: ResultPart[], v: unknown): ResultPart | null {
+  if (v === undefined || v === '') return parts[0] ?? null;
+  const found = parts.find((p) => p.pillar === v);
+  if (!found) throw new NotFoundError('Dit onderdeel bestaat niet in deze editie van de benchmark.');
+  return found;
+}
+
+/** Links to the parts of a results page; the current one is marked in text and for screen readers. */
+export function PartNav({ parts, current, hrefOf }: { parts: ResultPart[]; current: ResultPart | null; hrefOf: (p: ResultPart) => string }) {
+  if (parts.length < 2) return null;
+  return (
+    <nav class="bm-parts" aria-label="Onderdelen van de resultaten">
+      <ul class="utrecht-unordered-list">
+        {parts.map((p) => (
+          <li class="utrecht-unordered-list__item">
+            {p === current ? (
+              <a class="utrecht-link" href={hrefOf(p)} aria-current="page">
+                <strong>{p.title}</strong> (getoond)
+              </a>
+            ) : (
+              <Link href={hrefOf(p)}>{p.title}</Link>
+            )}{' '}
+            <span class="muted">({p.codes.length} {p.codes.length === 1 ? 'vraag' : 'vragen'})</span>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
 /** Questions grouped per pillar, in the order the pillars first appear. */
 export function groupByPillar<T>(items: T[], pillarOf: (x: T) => Pillar): { pillar: Pillar; title: string; items: T[] }[] {
   const groups: { pillar: Pillar; title: string; items: T[] }[] = [];
@@ -132,7 +178,10 @@ export function groupByPillar<T>(items: T[], pillarOf: (x: T) => Pillar): { pill
   return groups.sort((a, b) => PILLARS.indexOf(a.pillar) - PILLARS.indexOf(b.pillar));
 }
 
-function FilterForm({ year, form, fc, edition }: { year: number; form: FormState; fc: FilterContext; edition: Edition }) {
+/** A filter query string with the part added. */
+const partQuery = (qs: string, pillar: string) => `${qs ? `${qs}&` : '?'}onderdeel=${encodeURIComponent(pillar)}`;
+
+function FilterForm({ year, form, fc, edition, part }: { year: number; form: FormState; fc: FilterContext; edition: Edition; part?: ResultPart | null }) {
   const yearOptions: Option[] = fc.years.map((y) => ({ value: String(y), label: String(y) }));
   const current = String(form.values.joinedYear ?? '');
   if (/^\d{4}$/.test(current) && !fc.years.includes(Number(current))) yearOptions.push({ value: current, label: current });
@@ -142,6 +191,7 @@ function FilterForm({ year, form, fc, edition }: { year: number; form: FormState
   ];
   return (
     <form method="get" action={`/benchmark/${year}/resultaten`} class="filter-form" role="search" novalidate aria-label="Resultaten filteren">
+      {part && <input type="hidden" name="onderdeel" value={part.pillar} />}
       <SelectField name="province" label={FIELD_LABELS.province} form={form} options={fc.provinces.map((p) => ({ value: p.code, label: p.name }))} placeholder="Alle provincies" filter />
       <SelectField name="sizeClass" label={FIELD_LABELS.sizeClass} form={form} options={SIZE_CLASSES.map((c) => ({ value: c, label: SIZE_CLASS_LABELS[c] }))} placeholder="Alle groottes" filter />
       <SelectField name="joinedYear" label={FIELD_LABELS.joinedYear} form={form} options={yearOptions} placeholder="Alle jaren" filter />
@@ -205,6 +255,8 @@ export function NationalResultsView({
   results,
   responses,
   areas,
+  parts = [],
+  part = null,
 }: {
   ctx: PageContext;
   edition: Edition;
@@ -213,6 +265,8 @@ export function NationalResultsView({
   results: NationalResults | null;
   responses: Awaited<ReturnType<typeof responseByProvince>>;
   areas: Awaited<ReturnType<typeof loadBoundaries>>;
+  parts?: ResultPart[];
+  part?: ResultPart | null;
 }) {
   const year = edition.year;
   const title = `Resultaten benchmark ${year}`;
@@ -239,7 +293,7 @@ export function NationalResultsView({
         </P>
       )}
       <ErrorSummary errors={form.errors} labels={FIELD_LABELS} />
-      <FilterForm year={year} form={form} fc={fc} edition={edition} />
+      <FilterForm year={year} form={form} fc={fc} edition={edition} part={part} />
       {!results ? (
         <Alert kind="error">De filters zijn niet geldig; pas ze aan en kies opnieuw Filteren. Er worden geen resultaten getoond.</Alert>
       ) : (
@@ -281,6 +335,9 @@ export function NationalResultsView({
           <Heading level={2}>Respons per provincie</Heading>
           <P class="muted">Uitgenodigde, begonnen en ingevulde vragenlijsten per provincie van de (hoofd)gemeente, zonder filters.</P>
           <ResponseByProvince id="responskaart" title={`Respons per provincie, benchmark ${year}`} areas={areas} responses={responses} />
+          <Heading level={2}>Resultaten per onderdeel</Heading>
+          <P>De resultaten staan per pijler of actielijn op een eigen pagina; de filters gelden voor elk onderdeel.</P>
+          <PartNav parts={parts} current={part} hrefOf={(p) => `/benchmark/${year}/resultaten${partQuery(qs, p.pillar)}`} />
           {results.questions.length === 0 && <P>Deze editie heeft nog geen vragen.</P>}
           {groupByPillar(results.questions, (cq) => cq.current.question.pillar).map((g) => (
             <section class="bm-pillar" aria-labelledby={`pijler-${g.pillar}`}>
@@ -323,10 +380,14 @@ export async function resultsRoutes(app: FastifyInstance) {
       ));
     }
     const opts = resultOptions(checked.query);
+    // One part (pillar or action line) per page: a whole edition is 30–60 questions with charts
+    // and tables, too much for one page (and for a slow connection).
+    const parts = await editionParts(db, edition.id);
+    const part = pickPart(parts, (req.query as Record<string, unknown>).onderdeel);
     // The programme team sees every figure: no suppression of small groups here.
-    const results = await nationalResults(db, edition, { filter: opts.filter, compareYear: opts.compareYear, panel: opts.panel, suppress: false });
+    const results = await nationalResults(db, edition, { filter: opts.filter, compareYear: opts.compareYear, panel: opts.panel, suppress: false, questionCodes: part?.codes ?? [] });
     return reply.page({ title: `Resultaten benchmark ${year}` }, (ctx) => (
-      <NationalResultsView ctx={ctx} edition={edition} form={{ values: raw, errors: {} }} fc={fc} results={results} responses={responses} areas={areas} />
+      <NationalResultsView ctx={ctx} edition={edition} form={{ values: raw, errors: {} }} fc={fc} results={results} responses={responses} areas={areas} parts={parts} part={part} />
     ));
   });
 }
