@@ -9,11 +9,12 @@ import path from 'node:path';
 import { benchStartup, type StartupResult } from './startup.js';
 import { benchList, type LoadResult, type LoadRun } from './list-load.js';
 import { machine } from './lib.js';
+import { benchBenchmarkResults, type BenchmarkResultsResult, type TimedRun } from './benchmark-results.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 
-const TARGETS = { restartMs: 3000, firstRunMs: 30_000, p95Ms: 50, rssMb: 200 };
+const TARGETS = { restartMs: 3000, firstRunMs: 30_000, p95Ms: 50, rssMb: 200, benchmarkP95Ms: 150 };
 const ok = (good: boolean) => (good ? 'met' : '**not met**');
 
 function table(runs: LoadRun[]) {
@@ -38,7 +39,33 @@ function fixedSummary(l: LoadResult): string {
   );
 }
 
-function report(m: ReturnType<typeof machine>, s: StartupResult, l: LoadResult): string {
+function timedTable(runs: TimedRun[], base: TimedRun) {
+  return [
+    '| page | requests | p50 ms | p95 ms | max ms | size | p95 / baseline p95 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...[...runs, base].map(
+      (r) => `| ${r.name} (\`${r.url}\`) | ${r.requests} | ${r.p50} | ${r.p95} | ${r.max} | ${r === base ? `${r.bytes} rows` : `${Math.round(r.bytes / 1024)} kB`} | ${(r.p95 / base.p95).toFixed(1)}× |`,
+    ),
+  ].join('\n');
+}
+
+function benchmarkSection(b: BenchmarkResultsResult): string {
+  return `## (d) Benchmark results pages (issue 3)
+
+bench/benchmark-results.ts starts the app as \`serve\` (demo data) on an embedded PostgreSQL and adds a synthetic data set with
+bench/benchmark-data.ts: **10 editions × 350 municipalities × 60 questions** (every question type; answers generated in SQL with a
+fixed seed): ${b.data.responses} submitted responses and ${b.data.answers} answer rows. Each page is requested ${b.runs[0]?.requests ?? 0} times one after the
+other after a warm-up (so the time is the server's, plus the loopback), as the programme admin or the coordinator of Utrecht.
+The results pages show one part (pillar or action line) at a time, the first by default; the aggregates are computed in SQL
+(one grouped query per edition set, src/modules/benchmark/results-service.ts). The baseline is a hand-written SQL aggregate of
+the whole edition (counts per question, row and option over the submitted responses), run ${b.baseline.requests} times on the same
+PostgreSQL in the same run; before timing, the API's counts are checked to equal the baseline's for every option.
+
+${timedTable(b.runs, b.baseline)}
+`;
+}
+
+function report(m: ReturnType<typeof machine>, s: StartupResult, l: LoadResult, b: BenchmarkResultsResult): string {
   const [page, api, base] = l.runs;
   const [steady, steadyApi] = l.fixedRate ?? [];
   const ratio = (r: LoadRun) => (base.p95 > 0 ? (r.p95 / base.p95).toFixed(1) : 'n/a');
@@ -72,6 +99,10 @@ Measured by \`npm run bench\` (bench/run-all.ts${quick ? ' with --quick' : ''}),
 | municipality search, ${l.connections} clients at 1 request/s each, p95 (admin page) | < ${TARGETS.p95Ms} ms | ${steady?.p95 ?? 'n/a'} ms | ${ok((steady?.p95 ?? Infinity) < TARGETS.p95Ms)} |
 | same, JSON API | < ${TARGETS.p95Ms} ms | ${steadyApi?.p95 ?? 'n/a'} ms | ${ok((steadyApi?.p95 ?? Infinity) < TARGETS.p95Ms)} |
 | idle app process memory (VmRSS) | < ${TARGETS.rssMb} MB | ${maxRss} MB (highest idle reading) | ${ok(maxRss < TARGETS.rssMb)} |
+${b.runs
+  .slice(0, 3)
+  .map((r) => `| benchmark: ${r.name}, p95 (10 editions × 350 municipalities × 60 questions) | < ${TARGETS.benchmarkP95Ms} ms | ${r.p95} ms (${(r.p95 / b.baseline.p95).toFixed(1)}× the SQL baseline) | ${ok(r.p95 < TARGETS.benchmarkP95Ms)} |`)
+  .join('\n')}
 
 ## (a) Start-up
 
@@ -133,10 +164,12 @@ processes are not included):
 - after start-up, idle (load-test set-up): **${l.rssMb.idleAfterStart} MB**
 - right after the load: **${l.rssMb.afterLoad} MB**; 10 s later: **${l.rssMb.idleAfterLoad} MB**
 
+${benchmarkSection(b)}
 ## Reproduce
 
 \`\`\`sh
-npm run bench             # about 5 minutes; rewrites this file
+npm run bench             # about 8 minutes; rewrites this file
+npx tsx bench/benchmark-results.ts   # only the benchmark results pages (prints JSON)
 npm run bench -- --quick  # shorter runs
 \`\`\`
 `;
@@ -149,10 +182,12 @@ async function main() {
   const startup = await benchStartup(quick ? 2 : 5);
   console.log('(b, c) municipality list under load, memory');
   const list = await benchList(quick ? { seconds: 5, warmup: 2, repeats: 1 } : {});
+  console.log('(d) benchmark results pages, 10 editions × 350 municipalities × 60 questions');
+  const bm = await benchBenchmarkResults(quick ? { requests: 30, warmup: 5 } : {});
   fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ machine: m, startup, list }, null, 2));
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ machine: m, startup, list, benchmark: bm }, null, 2));
   fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(m, startup, list));
+  fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(m, startup, list, bm));
   console.log('Wrote docs/PERFORMANCE.md and bench/results/latest.json');
 }
 
