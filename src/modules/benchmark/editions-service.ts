@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/index.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
@@ -7,7 +8,7 @@ import { isIsoDate, normaliseDate, parseForm } from '../../platform/http/forms.j
 import type { FieldErrors } from '../../platform/views/components.js';
 import { municipalities } from '../registry/schema.js';
 import { benchmarkAnswers, benchmarkEditions, benchmarkInvitations, benchmarkQuestions, benchmarkResponses, benchmarkSections } from './schema.js';
-import { DEFINITION_FORMAT, DONT_KNOW, questionnaireDefSchema, type Pillar, type QuestionDef, type QuestionnaireDef, type Section } from './questionnaire.js';
+import { CHOICE_TYPES, DEFINITION_FORMAT, DONT_KNOW, questionnaireDefSchema, type Pillar, type QuestionDef, type QuestionnaireDef, type QuestionType, type Section, type ShowIf } from './questionnaire.js';
 import {
   createEditionFromDefinition,
   EDITION_STATUS_LABELS,
@@ -408,11 +409,52 @@ export function validateDraft(e: Pick<Edition, 'year' | 'title' | 'intro'>, draf
   return r.error.issues.filter((i) => !(i.path.length === 1 && i.path[0] === 'sections')).map((i) => ({ path: i.path as (string | number)[], message: i.message }));
 }
 
-const ALTERNATIVE = 'Wilt u de vraag echt anders stellen, laat deze vraag dan staan (of verberg hem met een voorwaarde) en voeg een nieuwe vraag toe met een nieuwe code, gemarkeerd als "gewijzigd, niet vergelijkbaar".';
+const ALTERNATIVE = 'Wilt u de vraag echt anders stellen, laat deze vraag dan staan en voeg een nieuwe vraag toe met een nieuwe code, gemarkeerd als "gewijzigd, niet vergelijkbaar".';
+
+/**
+ * How many responses answered a question but would not be shown it under `showIf`: they
+ * have no answer to the condition's question that satisfies it (isVisible's rule, in SQL).
+ * `source` is the question the condition refers to in the edited questionnaire; a new
+ * question (id null) or one that is not a choice or matrix question has no matching answers.
+ */
+async function answersHiddenBy(db: Db, questionId: number, showIf: ShowIf, source: { id: number | null; type: QuestionType } | undefined): Promise<number> {
+  const matrix = source?.type === 'matrix';
+  const canMatch = source?.id != null && (CHOICE_TYPES.includes(source.type) || (matrix && showIf.row != null)) && showIf.anyOf.length > 0;
+  const s = alias(benchmarkAnswers, 'source_answer');
+  const [r] = await db
+    .select({ n: sql<number>`count(distinct ${benchmarkAnswers.responseId})::int` })
+    .from(benchmarkAnswers)
+    .where(
+      and(
+        eq(benchmarkAnswers.questionId, questionId),
+        canMatch
+          ? notExists(
+              db
+                .select({ one: sql`1` })
+                .from(s)
+                .where(
+                  and(
+                    eq(s.responseId, benchmarkAnswers.responseId),
+                    eq(s.questionId, source!.id!),
+                    inArray(s.optionCode, showIf.anyOf),
+                    matrix ? eq(s.rowCode, showIf.row!) : undefined,
+                  ),
+                ),
+            )
+          : undefined,
+      ),
+    );
+  return r?.n ?? 0;
+}
+
+const sameShowIf = (a: ShowIf | null | undefined, b: ShowIf | null | undefined) => stable(a ?? null) === stable(b ?? null);
 
 /**
  * The changes that would orphan stored answers: removing an answered question, changing its
- * code or type, or removing an option, row or "weet ik niet" that occurs in its answers.
+ * code or type, removing an option, row or "weet ik niet" that occurs in its answers, or
+ * adding or changing a condition (showIf) so that it hides the question from responses that
+ * answered it — those answers would keep counting in the results. Removing a condition is
+ * fine (it hides nothing).
  */
 export async function orphanProblems(db: Db, before: Section[], after: DraftSection[]): Promise<EditProblem[]> {
   const next = new Map(after.flatMap((s) => s.questions).filter((q) => q.id != null).map((q) => [q.id!, q]));
@@ -429,7 +471,7 @@ export async function orphanProblems(db: Db, before: Section[], after: DraftSect
     if (!n) {
       problems.push({
         ...base,
-        message: `Vraag ${q.code} is al beantwoord en kan daarom niet worden verwijderd: de antwoorden zouden verloren gaan. Wilt u de vraag niet meer stellen, verberg hem dan met een voorwaarde of laat hem weg in het volgende meetmoment. Een vraag anders stellen kan met een nieuwe vraag met een nieuwe code, gemarkeerd als "gewijzigd, niet vergelijkbaar".`,
+        message: `Vraag ${q.code} is al beantwoord en kan daarom niet worden verwijderd: de antwoorden zouden verloren gaan. Wilt u de vraag niet meer stellen, laat hem dan weg in het volgende meetmoment. Een vraag anders stellen kan met een nieuwe vraag met een nieuwe code, gemarkeerd als "gewijzigd, niet vergelijkbaar".`,
       });
       continue;
     }
@@ -444,6 +486,16 @@ export async function orphanProblems(db: Db, before: Section[], after: DraftSect
       const lostRows = [...used.rows].filter((c) => !keptRows.has(c));
       if (lostRows.length) problems.push({ ...base, field: 'rows', message: `Rij ${lostRows.join(', ')} komt voor in antwoorden en kan niet worden verwijderd of van code veranderen. Het label wijzigen mag wel. ${ALTERNATIVE}` });
       if (!n.dontKnow && used.options.has(DONT_KNOW)) problems.push({ ...base, field: 'dontKnow', message: `"Weet ik niet" is al gekozen bij vraag ${q.code} en kan niet worden uitgezet.` });
+    }
+    if (n.showIf && !sameShowIf(n.showIf, q.showIf)) {
+      const source = after.flatMap((s) => s.questions).find((x) => x.code === n.showIf!.question);
+      const hidden = await answersHiddenBy(db, q.id, n.showIf, source);
+      if (hidden)
+        problems.push({
+          ...base,
+          field: 'showIfQuestion',
+          message: `Vraag ${q.code} is al beantwoord. Met deze voorwaarde zou de vraag verborgen zijn voor ${hidden === 1 ? '1 respons die hem al beantwoordde' : `${hidden} responsen die hem al beantwoordden`}, terwijl die antwoorden blijven meetellen in de resultaten. Een voorwaarde weghalen kan wel. Wilt u de vraag voortaan alleen in bepaalde gevallen stellen, laat deze vraag dan staan en voeg een nieuwe vraag toe met een nieuwe code en deze voorwaarde, gemarkeerd als "gewijzigd, niet vergelijkbaar".`,
+        });
     }
   }
   return problems;

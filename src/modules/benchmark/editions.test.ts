@@ -4,7 +4,8 @@ import { createTestApp, createUser, seedReference, TestClient, type TestApp } fr
 import { lastAudit, municipalityId } from '../../../test/helpers/registry.js';
 import { addResponse, createSmallEdition, smallDefinition } from '../../../test/helpers/benchmark.js';
 import { benchmarkEditions, benchmarkQuestions, benchmarkSections } from './schema.js';
-import { allQuestions, exportDefinition, getEdition, getEditionByYear, loadQuestionnaire, type Edition } from './service.js';
+import { allQuestions, exportDefinition, getEdition, getEditionByYear, loadQuestionnaire, questionDefOf, type Edition } from './service.js';
+import { questionFormValues } from './question-editor.js';
 
 let t: TestApp;
 let e2020: Edition;
@@ -350,6 +351,82 @@ describe('the questionnaire editor', () => {
     // Another edition's question id in this edition's URL: 404.
     const other = (await questionByCode(e.id, 'WEEK'))!;
     expect((await c.get(`/benchmark/edities/${e2020.id}/vragen/${other.id}/bewerken`)).statusCode).toBe(404);
+  });
+});
+
+describe('conditions (showIf) on questions that already have answers', () => {
+  // Its own open edition (2019: not the latest, so "new edition" copies stay unaffected), with three responses:
+  //   R1 GM0344: WEEK yes, AWARE SPEC, SUPPORT MAP, ROLES GEM=KAR WELZ=ACT BANK=NONE, HOURS 10
+  //   R2 GM0363: WEEK no,  AWARE ALL,               ROLES GEM=ACT WELZ=ACT BANK=INF,  HOURS 4
+  //   R3 GM0014: WEEK yes,                          ROLES GEM=KAR WELZ=INF BANK=NONE
+  let e: Edition;
+  beforeAll(async () => {
+    e = await createSmallEdition(t.db, { year: 2019 });
+    await addResponse(t.db, e, ['GM0344'], { WEEK: 'yes', AWARE: 'SPEC', SUPPORT: ['MAP'], ROLES: { GEM: 'KAR', WELZ: 'ACT', BANK: 'NONE' }, HOURS: 10 });
+    await addResponse(t.db, e, ['GM0363'], { WEEK: 'no', AWARE: 'ALL', ROLES: { GEM: 'ACT', WELZ: 'ACT', BANK: 'INF' }, HOURS: 4 });
+    await addResponse(t.db, e, ['GM0014'], { WEEK: 'yes', ROLES: { GEM: 'KAR', WELZ: 'INF', BANK: 'NONE' } });
+  });
+  /** The edit form of a question as it is stored, with the condition fields replaced. */
+  const edit = async (code: string, condition: { question?: string; row?: string; anyOf?: string }, over: Record<string, string> = {}) => {
+    const q = allQuestions(await loadQuestionnaire(t.db, e.id)).find((x) => x.code === code)!;
+    const values = questionFormValues(questionDefOf(q), q.sectionId) as Record<string, string>;
+    const c = await as('admin@test.example');
+    return c.post(`/benchmark/edities/${e.id}/vragen/${q.id}/bewerken`, { ...values, showIfQuestion: condition.question ?? '', showIfRow: condition.row ?? '', showIfAnyOf: condition.anyOf ?? '', ...over });
+  };
+
+  it('refuses a new condition that hides the question from a response that answered it, and saves nothing', async () => {
+    const before = await questionnaireSnapshot(e.id);
+    // AWARE only when WEEK = yes: R2 answered AWARE with WEEK = no.
+    const res = await edit('AWARE', { question: 'WEEK', anyOf: 'yes' });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Vraag AWARE is al beantwoord. Met deze voorwaarde zou de vraag verborgen zijn voor 1 respons die hem al beantwoordde');
+    expect(res.body).toContain('gewijzigd, niet vergelijkbaar');
+    expect(res.body).toContain('href="#veld-showIfQuestion"');
+    // ROLES only when WEEK = no: R1 and R3 (counted once each, not per matrix row) would lose it.
+    const roles = await edit('ROLES', { question: 'WEEK', anyOf: 'no' });
+    expect(roles.statusCode).toBe(422);
+    expect(roles.body).toContain('verborgen zijn voor 2 responsen die hem al beantwoordden');
+    // A matrix row as condition: HOURS only when ROLES.BANK = NONE; R2 (BANK = INF) answered HOURS.
+    const matrix = await edit('HOURS', { question: 'ROLES', row: 'BANK', anyOf: 'NONE' });
+    expect(matrix.statusCode).toBe(422);
+    expect(matrix.body).toContain('verborgen zijn voor 1 respons die hem al beantwoordde');
+    // SUPPORT only when AWARE = PLAN: R1 (AWARE = SPEC) answered SUPPORT.
+    expect((await edit('SUPPORT', { question: 'AWARE', anyOf: 'PLAN' })).statusCode).toBe(422);
+    expect(await questionnaireSnapshot(e.id)).toBe(before);
+  });
+
+  it('allows a condition that every response with an answer meets, and refuses changing it so that one does not', async () => {
+    // WEEK yes or no: R1 (yes) and R2 (no) both still see AWARE.
+    expect((await edit('AWARE', { question: 'WEEK', anyOf: 'yes, no' })).statusCode).toBe(303);
+    expect((await questionByCode(e.id, 'AWARE'))!.showIf).toEqual({ question: 'WEEK', anyOf: ['yes', 'no'] });
+    expect(await lastAudit(t.db, 'update')).toMatchObject({ entity: 'benchmark_question' });
+    // Narrowing it to "no" would hide AWARE from R1.
+    const before = await questionnaireSnapshot(e.id);
+    const narrowed = await edit('AWARE', { question: 'WEEK', anyOf: 'no' });
+    expect(narrowed.statusCode).toBe(422);
+    expect(narrowed.body).toContain('verborgen zijn voor 1 respons');
+    expect(await questionnaireSnapshot(e.id)).toBe(before);
+    // A matrix row that R1 and R2 (the ones that answered HOURS) both meet: WELZ = ACT.
+    expect((await edit('HOURS', { question: 'ROLES', row: 'WELZ', anyOf: 'ACT' })).statusCode).toBe(303);
+    // An unanswered question may get any condition.
+    expect((await edit('NOTE', { question: 'WEEK', anyOf: 'no' })).statusCode).toBe(303);
+  });
+
+  it('always allows removing a condition', async () => {
+    expect((await edit('AWARE', {})).statusCode).toBe(303);
+    expect((await questionByCode(e.id, 'AWARE'))!.showIf).toBeNull();
+    expect((await edit('HOURS', {})).statusCode).toBe(303);
+    expect((await questionByCode(e.id, 'HOURS'))!.showIf).toBeNull();
+  });
+
+  it('refuses removing the option of the question a condition depends on (definition check), saving nothing', async () => {
+    // SUPPORT_WHY is shown only when SUPPORT includes OTHER; nobody chose OTHER, so only the condition stands in the way.
+    const before = await questionnaireSnapshot(e.id);
+    const res = await edit('SUPPORT', {}, { options: 'MAP | Sociale kaart\nWOR | Welzijn op Recept\nNONE | Geen van deze | exclusief' });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Vraag SUPPORT_WHY: voorwaarde: SUPPORT heeft geen optie OTHER');
+    expect(res.body).not.toContain('komt voor in antwoorden');
+    expect(await questionnaireSnapshot(e.id)).toBe(before);
   });
 });
 

@@ -9,28 +9,34 @@ import { dispatchMail, queueMail } from '../../platform/mail/outbox.js';
 import { jointApproaches, municipalities, participations, provinces } from '../registry/schema.js';
 import { SIGNED_STATUSES } from '../registry/service.js';
 import { nlDate } from '../registry/ui.js';
-import { benchmarkEditions, benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkResponses } from './schema.js';
+import { benchmarkEditions, benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkResponseMunicipalities, benchmarkResponses } from './schema.js';
 import { amsterdamDate, editionWindow, invitationLink, newInvitationToken } from './links.js';
-import { getEdition, type Edition } from './service.js';
+import { getEdition, responseMunicipalityIds, type Edition } from './service.js';
 import type { ProvinceResponse } from './results-types.js';
 
 /**
  * Invitations of a benchmark edition: who is asked to fill in the questionnaire, for which
  * municipalities, with which personal link; sending them by e-mail; the response monitor.
  *
- * Grouping rules (generateInvitations), one invitation per contact person:
+ * Grouping rules (generateInvitations), one invitation per participation:
  * - A joint approach gets one invitation for all its members with a signed participation. The
  *   primary municipality of the approach comes first (the response counts for it), the other
  *   members follow by name. When the primary itself has no signed participation, the first
  *   member by name is primary. The contact is the primary's participation contact, or else the
  *   first member (in that order) with a contact e-mail address.
- * - Other participations that share a contact e-mail address (compared case-insensitively)
- *   get one invitation together; the members are ordered by name and the alphabetically first
- *   municipality is primary.
- * - A joint approach and a separate participation are not merged, even with the same contact.
+ * - Every other participation gets an invitation of its own, also when its contact is the
+ *   contact of other municipalities too: answering for several municipalities in one response
+ *   belongs to a joint approach only. Such a contact gets one invitation (link) per municipality.
  * - A municipality already in an invitation of the edition that is not revoked is skipped, so
  *   generating again only adds what is new in the registry. (A new member of a joint approach
  *   whose primary was invited earlier gets an invitation of its own.)
+ *
+ * Handing over (takeOverResponse): a revoked invitation keeps its response. When a new
+ * invitation is created (generated or by hand) whose primary municipality is the primary of
+ * such a response, the response moves to the new invitation, so the new contact continues or
+ * changes those answers through the new link. A member of a joint approach that holds such a
+ * response itself gets an invitation of its own when generating (its answers would otherwise
+ * stand next to the joint response); adding it by hand as a non-primary municipality is refused.
  */
 
 /** The progress of an invitation, shown in the list (opted out is a separate mark). */
@@ -114,7 +120,7 @@ export interface PlannedInvitation {
   municipalities: MunicipalityRef[];
   contactName: string | null;
   contactEmail: string;
-  via: 'joint_approach' | 'shared_contact' | 'single';
+  via: 'joint_approach' | 'single';
 }
 
 export interface InvitationPlan {
@@ -137,6 +143,19 @@ async function invitedMunicipalityIds(db: Db, editionId: number): Promise<Set<nu
     .from(benchmarkInvitations)
     .where(and(eq(benchmarkInvitations.editionId, editionId), isNull(benchmarkInvitations.revokedAt)));
   return new Set([...rows, ...primaries].map((r) => r.id));
+}
+
+/**
+ * Primary municipalities of responses whose invitation was revoked (by municipality id): a new
+ * invitation with that primary takes the response over.
+ */
+async function revokedResponses(db: Db, editionId: number): Promise<Map<number, { responseId: number; invitationId: number }>> {
+  const rows = await db
+    .select({ municipalityId: benchmarkResponses.municipalityId, responseId: benchmarkResponses.id, invitationId: benchmarkInvitations.id })
+    .from(benchmarkResponses)
+    .innerJoin(benchmarkInvitations, eq(benchmarkInvitations.id, benchmarkResponses.invitationId))
+    .where(and(eq(benchmarkResponses.editionId, editionId), isNotNull(benchmarkInvitations.revokedAt)));
+  return new Map(rows.map((r) => [r.municipalityId, { responseId: r.responseId, invitationId: r.invitationId }]));
 }
 
 /** What generateInvitations would create now (read only; the admin page shows it). */
@@ -170,31 +189,29 @@ export async function planInvitations(db: Db, editionId: number, today = amsterd
   const email = (r: (typeof rows)[number]) => r.contactEmail?.trim() || null;
   const ref = (r: (typeof rows)[number]): MunicipalityRef => ({ id: r.id, cbsCode: r.cbsCode, name: r.name });
 
+  const single = (r: (typeof rows)[number]) => {
+    if (email(r)) plan.invitations.push({ municipalities: [ref(r)], contactName: r.contactName?.trim() || null, contactEmail: email(r)!, via: 'single' });
+    else plan.skippedNoEmail.push({ ...ref(r), participationId: r.participationId });
+  };
+
   const joint = new Map<number, typeof rows>();
-  const byEmail = new Map<string, typeof rows>();
   for (const r of open) {
     if (r.jointId != null) joint.set(r.jointId, [...(joint.get(r.jointId) ?? []), r]);
-    else if (email(r)) byEmail.set(email(r)!.toLowerCase(), [...(byEmail.get(email(r)!.toLowerCase()) ?? []), r]);
-    else plan.skippedNoEmail.push({ ...ref(r), participationId: r.participationId });
+    else single(r);
   }
+  const held = await revokedResponses(db, editionId);
   for (const members of joint.values()) {
     const primary = members.find((m) => m.id === m.jointPrimaryId) ?? members[0]!;
-    const ordered = [primary, ...members.filter((m) => m !== primary)];
+    // A member that is the primary of a response of a revoked invitation continues it on its own.
+    const apart = members.filter((m) => m !== primary && held.has(m.id));
+    apart.forEach(single);
+    const ordered = [primary, ...members.filter((m) => m !== primary && !apart.includes(m))];
     const contact = ordered.find((m) => email(m));
     if (!contact) {
       plan.skippedNoEmail.push(...ordered.map((m) => ({ ...ref(m), participationId: m.participationId })));
       continue;
     }
-    plan.invitations.push({ municipalities: ordered.map(ref), contactName: contact.contactName?.trim() || null, contactEmail: email(contact)!, via: 'joint_approach' });
-  }
-  for (const members of byEmail.values()) {
-    const first = members[0]!;
-    plan.invitations.push({
-      municipalities: members.map(ref),
-      contactName: members.find((m) => m.contactName?.trim())?.contactName?.trim() ?? null,
-      contactEmail: email(first)!,
-      via: members.length > 1 ? 'shared_contact' : 'single',
-    });
+    plan.invitations.push({ municipalities: ordered.map(ref), contactName: contact.contactName?.trim() || null, contactEmail: email(contact)!, via: ordered.length > 1 ? 'joint_approach' : 'single' });
   }
   plan.invitations.sort((a, b) => byName(a.municipalities[0]!, b.municipalities[0]!));
   plan.skippedNoEmail.sort(byName);
@@ -211,8 +228,39 @@ async function insertInvitation(tx: Db, cipher: FieldCipher, editionId: number, 
   return row!.id;
 }
 
+/**
+ * Moves the response of a revoked invitation whose primary municipality is the new invitation's
+ * primary to the new invitation (see the header). The municipalities the response represents
+ * become the new invitation's. Audit-logged; returns the response id, or null when there was none.
+ */
+export async function takeOverResponse(tx: Db, ctx: AuditContext, editionId: number, invitationId: number, municipalityIds: number[]): Promise<number | null> {
+  const held = (await revokedResponses(tx, editionId)).get(municipalityIds[0]!);
+  if (!held) return null;
+  const [moved] = await tx
+    .update(benchmarkResponses)
+    .set({ invitationId })
+    .where(and(eq(benchmarkResponses.id, held.responseId), eq(benchmarkResponses.invitationId, held.invitationId)))
+    .returning({ id: benchmarkResponses.id });
+  if (!moved) return null;
+  const before = await responseMunicipalityIds(tx, held.responseId);
+  const changed = before.join(',') !== municipalityIds.join(',');
+  if (changed) {
+    await tx.delete(benchmarkResponseMunicipalities).where(eq(benchmarkResponseMunicipalities.responseId, held.responseId));
+    await tx.insert(benchmarkResponseMunicipalities).values(municipalityIds.map((municipalityId, position) => ({ responseId: held.responseId, municipalityId, position })));
+  }
+  await audit(tx, ctx, {
+    action: 'update',
+    entity: 'benchmark_response',
+    entityId: held.responseId,
+    details: { editionId, handedOver: true, fromInvitation: held.invitationId, toInvitation: invitationId, ...(changed ? { municipalitiesBefore: before, municipalities: municipalityIds } : {}) },
+  });
+  return held.responseId;
+}
+
 export interface GenerateResult {
   created: number;
+  /** Primary municipalities (names) whose answers of a revoked invitation moved to the new invitation. */
+  handedOver: string[];
   /** Names of signed municipalities without a contact e-mail address (fix them in the registry). */
   skippedNoEmail: string[];
   /** Signed municipalities that already had an invitation in this edition. */
@@ -234,10 +282,13 @@ export async function generateInvitations(db: Db, cipher: FieldCipher, ctx: Audi
     const tx = txDb(t);
     await lockEdition(tx, editionId);
     const plan = await planInvitations(tx, editionId);
+    const handedOver: string[] = [];
     for (const inv of plan.invitations) {
-      await insertInvitation(tx, cipher, editionId, { municipalityIds: inv.municipalities.map((m) => m.id), contactName: inv.contactName, contactEmail: inv.contactEmail });
+      const municipalityIds = inv.municipalities.map((m) => m.id);
+      const id = await insertInvitation(tx, cipher, editionId, { municipalityIds, contactName: inv.contactName, contactEmail: inv.contactEmail });
+      if (await takeOverResponse(tx, ctx, editionId, id, municipalityIds)) handedOver.push(inv.municipalities[0]!.name);
     }
-    const result: GenerateResult = { created: plan.invitations.length, skippedNoEmail: plan.skippedNoEmail.map((m) => m.name), alreadyInvited: plan.alreadyInvited };
+    const result: GenerateResult = { created: plan.invitations.length, handedOver, skippedNoEmail: plan.skippedNoEmail.map((m) => m.name), alreadyInvited: plan.alreadyInvited };
     await audit(tx, ctx, {
       action: 'create',
       entity: 'benchmark_invitation',
@@ -253,7 +304,8 @@ export interface ManualInvitationInput {
   /** CBS codes, the primary municipality first. */
   codes: string[];
 }
-export type InvitationWriteResult = { ok: true; id: number } | { ok: false; errors: Record<string, string> };
+/** `handedOver`: the answers of a revoked invitation for the same primary municipality moved to this one. */
+export type InvitationWriteResult = { ok: true; id: number; handedOver: boolean } | { ok: false; errors: Record<string, string> };
 
 /** Adds one invitation by hand. Refuses unknown, ended or already invited municipalities (field 'gemeenten'). */
 export async function addInvitation(db: Db, cipher: FieldCipher, ctx: AuditContext, editionId: number, input: ManualInvitationInput): Promise<InvitationWriteResult> {
@@ -274,11 +326,20 @@ export async function addInvitation(db: Db, cipher: FieldCipher, ctx: AuditConte
     for (const m of found) if (m.validTo && m.validTo < today) problems.push(`${m.name} (${m.cbsCode}) bestaat niet meer sinds ${nlDate(m.validTo)}.`);
     const invited = await invitedMunicipalityIds(tx, editionId);
     for (const m of found) if (invited.has(m.id)) problems.push(`${m.name} (${m.cbsCode}) heeft al een uitnodiging voor deze meting. Trek die eerst in als een ander de vragenlijst moet invullen.`);
+    const held = await revokedResponses(tx, editionId);
+    for (const c of input.codes.slice(1)) {
+      const m = found.find((x) => x.cbsCode === c);
+      if (m && held.has(m.id) && !invited.has(m.id))
+        problems.push(
+          `${m.name} (${m.cbsCode}) heeft al antwoorden via een ingetrokken uitnodiging. Zet ${m.name} als eerste (hoofdgemeente), dan gaan die antwoorden mee naar deze uitnodiging, of nodig ${m.name} apart uit.`,
+        );
+    }
     if (problems.length) return { ok: false as const, errors: { gemeenten: problems.join(' ') } };
     const ids = input.codes.map((c) => found.find((m) => m.cbsCode === c)!.id);
     const id = await insertInvitation(tx, cipher, editionId, { municipalityIds: ids, contactName: input.contactName?.trim() || null, contactEmail: input.contactEmail.trim() });
     await audit(tx, ctx, { action: 'create', entity: 'benchmark_invitation', entityId: id, details: { editionId, byHand: true, municipalities: input.codes } });
-    return { ok: true as const, id };
+    const handedOver = (await takeOverResponse(tx, ctx, editionId, id, ids)) != null;
+    return { ok: true as const, id, handedOver };
   });
 }
 

@@ -8,10 +8,11 @@ import { redactOneTimeLinks } from '../../platform/mail/outbox.js';
 import type { Db } from '../../platform/db/index.js';
 import { readTable } from '../../platform/tabular.js';
 import { participations } from '../registry/schema.js';
-import { benchmarkInvitationMunicipalities, benchmarkInvitations } from './schema.js';
-import { createResponse, type Edition } from './service.js';
+import { benchmarkAnswers, benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkResponses } from './schema.js';
+import { allQuestions, createResponse, loadAnswers, loadQuestionnaire, responseMunicipalityIds, type Edition } from './service.js';
 import { invitationLink, resolveLink } from './links.js';
-import { generateInvitations, mailDeps, responseByProvince, sendInvitations, InvitationRuleError } from './invitations-service.js';
+import { generateInvitations, getInvitation, mailDeps, responseByProvince, sendInvitations, InvitationRuleError } from './invitations-service.js';
+import { loadRespondentForm, savePage, type OpenLink } from './respondent-service.js';
 
 let t: TestApp;
 let edition: Edition; // open 2020-01-01 … 2099-12-31
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await addJointApproach(t.db, 'Samen Drenthe', 'GM0106', ['GM0109', 'GM0114']);
   await t.db.update(participations).set({ contactName: 'C. Oevorden', contactEmail: 'coevorden@drenthe.example' }).where(eq(participations.municipalityId, await municipalityId(t.db, 'GM0109')));
   await t.db.update(participations).set({ contactName: 'E. Mmen', contactEmail: 'emmen@drenthe.example' }).where(eq(participations.municipalityId, await municipalityId(t.db, 'GM0114')));
-  // One contact for Utrecht and Amersfoort (e-mail in another case).
+  // One contact for Utrecht and Amersfoort (e-mail in another case), not a joint approach: two invitations.
   await addParticipation(t.db, 'GM0344', 'active', '2019-02-01', { contactName: 'R. Egio', contactEmail: 'Regio@Utrecht.example' });
   await addParticipation(t.db, 'GM0307', 'signed', '2019-02-01', { contactEmail: 'regio@utrecht.example' });
   await addParticipation(t.db, 'GM0363', 'active', '2019-03-15', { contactName: 'A. Dam', contactEmail: 'dam@amsterdam.example' });
@@ -78,18 +79,19 @@ const snapshotInvitations = async () => JSON.stringify(await t.db.select().from(
 const count = async (table: typeof outbox | typeof benchmarkInvitations | typeof auditLog) => (await t.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
 
 describe('generating invitations from the registry', () => {
-  it('makes one invitation per contact: the joint approach with its primary first, a shared contact grouped, and reports who has no e-mail', async () => {
+  it('makes one invitation per participation, one for a whole joint approach with its primary first, and reports who has no e-mail', async () => {
     const r = await generateInvitations(t.db, t.ctx.cipher, { label: 'test' }, edition.id);
-    expect(r).toEqual({ created: 3, skippedNoEmail: ["'s-Gravenhage"], alreadyInvited: 0 });
+    expect(r).toEqual({ created: 4, handedOver: [], skippedNoEmail: ["'s-Gravenhage"], alreadyInvited: 0 });
     const inv = await invitationsOf(t.db, edition.id);
     const summary = inv.map((i) => ({ email: i.email, name: i.name, codes: i.codes }));
-    // Hand-checked: sorted by primary name (Amersfoort, Amsterdam, Assen).
+    // Hand-checked: sorted by primary name (Amersfoort, Amsterdam, Assen, Utrecht).
     expect(summary).toEqual([
-      // Same e-mail (case-insensitive): alphabetically first (Amersfoort) is primary; its own address; the name of the member that has one.
-      { email: 'regio@utrecht.example', name: 'R. Egio', codes: ['GM0307', 'GM0344'] },
+      // The same contact address for Amersfoort and Utrecht, but no joint approach: each its own invitation, with its own participation's contact.
+      { email: 'regio@utrecht.example', name: null, codes: ['GM0307'] },
       { email: 'dam@amsterdam.example', name: 'A. Dam', codes: ['GM0363'] },
       // Joint approach: primary Assen first, then by name; Assen has no contact, so the first member with one (Coevorden).
       { email: 'coevorden@drenthe.example', name: 'C. Oevorden', codes: ['GM0106', 'GM0109', 'GM0114'] },
+      { email: 'Regio@Utrecht.example', name: 'R. Egio', codes: ['GM0344'] },
     ]);
     // Not invited: interested (Rotterdam), stopped (Groningen), deleted participation (Leeuwarden).
     expect(inv.flatMap((i) => i.codes).some((c) => ['GM0599', 'GM0014', 'GM0080'].includes(c))).toBe(false);
@@ -102,10 +104,10 @@ describe('generating invitations from the registry', () => {
 
   it('is idempotent: a second run creates nothing, and only what is new in the registry later', async () => {
     const before = await snapshotInvitations();
-    expect(await generateInvitations(t.db, t.ctx.cipher, { label: 'test' }, edition.id)).toEqual({ created: 0, skippedNoEmail: ["'s-Gravenhage"], alreadyInvited: 6 });
+    expect(await generateInvitations(t.db, t.ctx.cipher, { label: 'test' }, edition.id)).toEqual({ created: 0, handedOver: [], skippedNoEmail: ["'s-Gravenhage"], alreadyInvited: 6 });
     expect(await snapshotInvitations()).toBe(before);
     await t.db.update(participations).set({ contactEmail: 'denhaag@example.nl' }).where(eq(participations.municipalityId, await municipalityId(t.db, 'GM0518')));
-    expect(await generateInvitations(t.db, t.ctx.cipher, { label: 'test' }, edition.id)).toEqual({ created: 1, skippedNoEmail: [], alreadyInvited: 6 });
+    expect(await generateInvitations(t.db, t.ctx.cipher, { label: 'test' }, edition.id)).toEqual({ created: 1, handedOver: [], skippedNoEmail: [], alreadyInvited: 6 });
     expect((await invitationFor('GM0518')).email).toBe('denhaag@example.nl');
   });
 
@@ -118,13 +120,17 @@ describe('generating invitations from the registry', () => {
     const c = await as('admin@test.example');
     const page = await c.get(`/benchmark/edities/${draft.id}/uitnodigingen`);
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('Volgens de registratie kunnen nog 4 uitnodigingen worden aangemaakt (voor 7 gemeenten).');
+    // Amersfoort, Amsterdam, 's-Gravenhage (has an e-mail address by now), Utrecht and the joint approach of three.
+    expect(page.body).toContain('Volgens de registratie kunnen nog 5 uitnodigingen worden aangemaakt (voor 7 gemeenten).');
+    expect(page.body).toContain('Eén uitnodiging per deelnemende gemeente');
     const res = await c.post(`/benchmark/edities/${draft.id}/uitnodigingen/genereren`);
     expect(res.statusCode).toBe(303);
     const after = await c.get(res.headers.location as string);
-    expect(after.body).toContain('4 uitnodigingen aangemaakt.');
+    expect(after.body).toContain('5 uitnodigingen aangemaakt.');
     expect(after.body).toContain('Assen (hoofdgemeente), Coevorden, Emmen');
-    expect(after.body).toContain('Amersfoort (hoofdgemeente), Utrecht');
+    expect(after.body).not.toContain('Amersfoort (hoofdgemeente)');
+    expect(after.body).toMatch(/>Amersfoort<\/a>/);
+    expect(after.body).toMatch(/>Utrecht<\/a>/);
     // A draft edition: nothing can be sent yet.
     expect(after.body).not.toContain('Herinnering nu versturen');
     expect(after.body).toContain('nog niet open');
@@ -136,9 +142,16 @@ describe('sending invitations', () => {
   it('queues one mail per unsent invitation with the personal link, closing date, opt-out link, municipalities and helpdesk', async () => {
     const before = (await mails('benchmark_invitation')).length;
     const r = await sendInvitations(t.db, mailDeps(t.ctx), edition.id, { label: 'test' });
-    expect(r).toEqual({ sent: 4 });
+    expect(r).toEqual({ sent: 5 });
     const sent = (await mails('benchmark_invitation')).slice(before);
-    expect(sent.map((m) => m.toAddress).sort()).toEqual(['coevorden@drenthe.example', 'dam@amsterdam.example', 'denhaag@example.nl', 'regio@utrecht.example']);
+    expect(sent.map((m) => m.toAddress).sort()).toEqual(['Regio@Utrecht.example', 'coevorden@drenthe.example', 'dam@amsterdam.example', 'denhaag@example.nl', 'regio@utrecht.example']);
+    // The contact of Amersfoort and Utrecht gets one mail per municipality, each with its own link.
+    const [amersfoort, utrecht] = [await invitationFor('GM0307'), await invitationFor('GM0344')];
+    const regio = sent.filter((m) => m.toAddress.toLowerCase() === 'regio@utrecht.example');
+    expect(regio.map((m) => m.subject).sort()).toEqual([expect.stringContaining('(Amersfoort)'), expect.stringContaining('(Utrecht)')]);
+    expect(regio.find((m) => m.subject.includes('(Amersfoort)'))!.textBody).toContain(invitationLink('http://localhost:3000', await tokenOf(amersfoort.id)));
+    expect(regio.find((m) => m.subject.includes('(Utrecht)'))!.textBody).toContain(invitationLink('http://localhost:3000', await tokenOf(utrecht.id)));
+    expect(regio.find((m) => m.subject.includes('(Utrecht)'))!.textBody).toContain('U vult de vragenlijst in voor de gemeente Utrecht.');
     const assen = await invitationFor('GM0106');
     const mail = sent.find((m) => m.toAddress === 'coevorden@drenthe.example')!;
     const link = invitationLink('http://localhost:3000', await tokenOf(assen.id));
@@ -157,7 +170,7 @@ describe('sending invitations', () => {
     expect(redacted).toContain('/vragenlijst/[link verwijderd na verzending]/afmelden');
     // Sending again sends nothing.
     expect(await sendInvitations(t.db, mailDeps(t.ctx), edition.id)).toEqual({ sent: 0 });
-    expect((await mails('benchmark_invitation')).length).toBe(before + 4);
+    expect((await mails('benchmark_invitation')).length).toBe(before + 5);
   });
 
   it('sends only for an open edition (the button on a draft edition changes nothing)', async () => {
@@ -267,11 +280,13 @@ describe('opting out of reminders', () => {
 
 describe('reminders now (admin button)', () => {
   it('reminds those who have not finished, never the finished, opted-out, revoked or unsent ones, and not twice on one day', async () => {
-    // Amersfoort/Utrecht finished; Amsterdam started; Assen opted out (above); 's-Gravenhage revoked; Ouder-Amstel never sent.
+    // Amersfoort and Utrecht finished; Amsterdam started; Assen opted out (above); 's-Gravenhage revoked; Ouder-Amstel never sent.
     const amersfoort = await invitationFor('GM0307');
+    const utrecht = await invitationFor('GM0344');
     const dam = await invitationFor('GM0363');
     await t.db.transaction(async (tx) => {
-      await createResponse(tx as unknown as Db, { editionId: edition.id, invitationId: amersfoort.id, municipalityIds: await Promise.all(['GM0307', 'GM0344'].map((c) => municipalityId(t.db, c))), status: 'submitted', submittedAt: new Date() });
+      await createResponse(tx as unknown as Db, { editionId: edition.id, invitationId: amersfoort.id, municipalityIds: [await municipalityId(t.db, 'GM0307')], status: 'submitted', submittedAt: new Date() });
+      await createResponse(tx as unknown as Db, { editionId: edition.id, invitationId: utrecht.id, municipalityIds: [await municipalityId(t.db, 'GM0344')], status: 'submitted', submittedAt: new Date() });
       await createResponse(tx as unknown as Db, { editionId: edition.id, invitationId: dam.id, municipalityIds: [await municipalityId(t.db, 'GM0363')] });
     });
     const c = await as('admin@test.example');
@@ -314,8 +329,8 @@ describe('the invitation list filters', () => {
     const c = await as('admin@test.example');
     const base = `/benchmark/edities/${edition.id}/uitnodigingen`;
     const listed = (html: string) => [...html.matchAll(new RegExp(`<a class="utrecht-link" href="${base}/\\d+">([^<]+)</a>`, 'g'))].map((m) => m[1]);
-    expect(listed((await c.get(base)).body).sort()).toEqual(["'s-Gravenhage", "'s-Gravenhage", 'Amersfoort (hoofdgemeente), Utrecht', 'Amsterdam', 'Assen (hoofdgemeente), Coevorden, Emmen', 'Ouder-Amstel (hoofdgemeente), Almere']);
-    expect(listed((await c.get(`${base}?status=ingevuld`)).body)).toEqual(['Amersfoort (hoofdgemeente), Utrecht']);
+    expect(listed((await c.get(base)).body).sort()).toEqual(["'s-Gravenhage", "'s-Gravenhage", 'Amersfoort', 'Amsterdam', 'Assen (hoofdgemeente), Coevorden, Emmen', 'Ouder-Amstel (hoofdgemeente), Almere', 'Utrecht']);
+    expect(listed((await c.get(`${base}?status=ingevuld`)).body)).toEqual(['Amersfoort', 'Utrecht']);
     expect(listed((await c.get(`${base}?status=begonnen`)).body)).toEqual(['Amsterdam']);
     expect(listed((await c.get(`${base}?status=afgemeld`)).body)).toEqual(['Assen (hoofdgemeente), Coevorden, Emmen']);
     expect(listed((await c.get(`${base}?status=verstuurd`)).body)).toEqual(['Assen (hoofdgemeente), Coevorden, Emmen']);
@@ -328,12 +343,12 @@ describe('the invitation list filters', () => {
 
 describe('the response monitor', () => {
   it('counts invited, started and submitted by province (hand-checked) and the response rate', async () => {
-    // State: sent and not revoked: Amersfoort (PV26, submitted), Amsterdam (PV27, started), Assen (PV22, sent).
+    // State: sent and not revoked: Amersfoort and Utrecht (PV26, both submitted), Amsterdam (PV27, started), Assen (PV22, sent).
     // Not counted as invited: the revoked 's-Gravenhage, the unsent new 's-Gravenhage and Ouder-Amstel.
     const rows = await responseByProvince(t.db, edition.id);
     expect(rows).toHaveLength(12);
     const by = Object.fromEntries(rows.map((r) => [r.provinceCode, r]));
-    expect(by.PV26).toEqual({ provinceCode: 'PV26', provinceName: 'Utrecht', invited: 1, started: 0, submitted: 1, ratePercent: 100 });
+    expect(by.PV26).toEqual({ provinceCode: 'PV26', provinceName: 'Utrecht', invited: 2, started: 0, submitted: 2, ratePercent: 100 });
     expect(by.PV27).toEqual({ provinceCode: 'PV27', provinceName: 'Noord-Holland', invited: 1, started: 1, submitted: 0, ratePercent: 0 });
     expect(by.PV22).toEqual({ provinceCode: 'PV22', provinceName: 'Drenthe', invited: 1, started: 0, submitted: 0, ratePercent: 0 });
     expect(by.PV28).toEqual({ provinceCode: 'PV28', provinceName: 'Zuid-Holland', invited: 0, started: 0, submitted: 0, ratePercent: null });
@@ -341,8 +356,8 @@ describe('the response monitor', () => {
     const page = await c.get(`/benchmark/edities/${edition.id}/respons`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Respons per provincie');
-    // Total: 1 of 3 = 33,3%.
-    expect(page.body).toMatch(/Respons \(ingevuld ÷ uitgenodigd\)<\/dt><dd>33,3%<\/dd>/);
+    // Total: 2 of 4 = 50,0%.
+    expect(page.body).toMatch(/Respons \(ingevuld ÷ uitgenodigd\)<\/dt><dd>50,0%<\/dd>/);
   });
 
   it('counts an imported edition without invitations from its responses (rate unknown)', async () => {
@@ -458,5 +473,135 @@ describe('access', () => {
     const before = await snapshotInvitations();
     expect((await c.post(`/benchmark/edities/${draft.id}/uitnodigingen/${inv.id}/intrekken`)).statusCode).toBe(404);
     expect(await snapshotInvitations()).toBe(before);
+  });
+});
+
+describe('handing over the answers of a revoked invitation', () => {
+  let e2: Edition; // open, changes after submitting allowed
+  beforeAll(async () => {
+    e2 = await createSmallEdition(t.db, { year: 2027, closesOn: '2099-12-31' });
+  });
+  const base = () => `/benchmark/edities/${e2.id}/uitnodigingen`;
+  const responsesOf = async (code: string) =>
+    t.db
+      .select()
+      .from(benchmarkResponses)
+      .where(and(eq(benchmarkResponses.editionId, e2.id), eq(benchmarkResponses.municipalityId, await municipalityId(t.db, code))));
+  const answerRows = async (responseId: number) => JSON.stringify(await t.db.select().from(benchmarkAnswers).where(eq(benchmarkAnswers.responseId, responseId)).orderBy(asc(benchmarkAnswers.id)));
+  const checkedValues = (html: string, name: string) =>
+    [...html.matchAll(/<input [^>]*>/g)]
+      .map((m) => m[0])
+      .filter((tag) => tag.includes(`name="${name}"`) && /\schecked[\s/>=]/.test(tag))
+      .map((tag) => /\svalue="([^"]*)"/.exec(tag)![1]);
+
+  it('a new invitation for the municipality continues the submitted answers; the old link shows the revoked page', async () => {
+    const admin = await as('admin@test.example');
+    expect((await admin.post(`${base()}/nieuw`, { contactName: 'Oud', contactEmail: 'oud@amsterdam.example', gemeenten: 'GM0363' })).statusCode).toBe(303);
+    const old = await invitationFor('GM0363', e2.id);
+    const oldToken = await tokenOf(old.id);
+    const oldBase = `/vragenlijst/${oldToken}`;
+    const first = new TestClient(t.app);
+    expect((await first.post(`${oldBase}/pagina/1`, { q_WEEK: 'yes', q_AWARE: 'ALL', q_SUPPORT: ['MAP'], actie: 'volgende' })).statusCode).toBe(303);
+    expect((await first.post(`${oldBase}/pagina/2`, { q_ROLES__GEM: 'KAR', q_ROLES__WELZ: 'ACT', q_ROLES__BANK: 'NONE', q_HOURS: '12', actie: 'volgende' })).statusCode).toBe(303);
+    expect((await first.post(`${oldBase}/pagina/3`, { q_NOTE: 'Ingevuld door de oude contactpersoon', actie: 'volgende' })).statusCode).toBe(303);
+    expect((await first.post(`${oldBase}/samenvatting`)).statusCode).toBe(303);
+    const [response] = await responsesOf('GM0363');
+    expect(response).toMatchObject({ invitationId: old.id, status: 'submitted' });
+    // A tab of the old contact that opened the link before it was revoked.
+    const stale = (await resolveLink(t.db, oldToken)) as OpenLink;
+    expect(stale.state).toBe('open');
+    const staleForm = await loadRespondentForm(t.db, stale);
+
+    // Revoking: the confirmation page says where the answers go.
+    const confirm = await admin.get(`${base()}/${old.id}/intrekken`);
+    expect(confirm.body).toContain('De contactpersoon is al begonnen met invullen.');
+    expect(confirm.body).toContain('Amsterdam als (hoofd)gemeente, met de hand of uit de registratie, dan gaan de antwoorden mee');
+    expect((await admin.post(`${base()}/${old.id}/intrekken`)).statusCode).toBe(303);
+    // That tab saving after the revocation stores nothing (checked after locking the invitation).
+    const rowsBefore = await answerRows(response!.id);
+    await expect(savePage(t.db, { label: 'test' }, stale, staleForm, 3, { q_NOTE: 'Te laat' }, { requireComplete: false, nextPage: 3 })).rejects.toMatchObject({ statusCode: 409, code: 'link_revoked' });
+    expect(await answerRows(response!.id)).toBe(rowsBefore);
+
+    // A new invitation by hand for Amsterdam takes the response over (audit-logged).
+    const added = await admin.post(`${base()}/nieuw`, { contactName: 'Nieuw', contactEmail: 'nieuw@amsterdam.example', gemeenten: 'GM0363' });
+    expect(added.statusCode).toBe(303);
+    expect((await admin.get(added.headers.location as string)).body).toContain('zijn overgezet: de nieuwe contactpersoon kan daarmee verder');
+    const fresh = await invitationFor('GM0363', e2.id);
+    expect(fresh).toMatchObject({ email: 'nieuw@amsterdam.example', codes: ['GM0363'] });
+    expect(fresh.id).not.toBe(old.id);
+    const [moved] = await responsesOf('GM0363');
+    expect(moved).toMatchObject({ id: response!.id, invitationId: fresh.id, status: 'submitted' });
+    expect(await lastAudit(t.db, 'update')).toMatchObject({
+      entity: 'benchmark_response',
+      entityId: String(response!.id),
+      actorLabel: 'admin@test.example',
+      details: { editionId: e2.id, handedOver: true, fromInvitation: old.id, toInvitation: fresh.id },
+    });
+    expect((await getInvitation(t.db, e2.id, fresh.id))!.status).toBe('submitted');
+    expect((await getInvitation(t.db, e2.id, old.id))!.status).toBe('revoked');
+
+    // The new link shows the existing answers and saves changes to them (no 409).
+    const newBase = `/vragenlijst/${await tokenOf(fresh.id)}`;
+    const second = new TestClient(t.app);
+    const p1 = await second.get(`${newBase}/pagina/1`);
+    expect(p1.statusCode).toBe(200);
+    expect(checkedValues(p1.body, 'q_WEEK')).toEqual(['yes']);
+    expect(checkedValues(p1.body, 'q_AWARE')).toEqual(['ALL']);
+    expect((await second.get(`${newBase}/pagina/3`)).body).toContain('value="Ingevuld door de oude contactpersoon"');
+    expect((await second.post(`${newBase}/pagina/3`, { q_NOTE: 'Aangevuld door de nieuwe contactpersoon', actie: 'opslaan' })).statusCode).toBe(303);
+    const answers = await loadAnswers(t.db, response!.id, allQuestions(await loadQuestionnaire(t.db, e2.id)));
+    expect(answers.get('NOTE')).toEqual({ kind: 'text', value: 'Aangevuld door de nieuwe contactpersoon' });
+    expect(answers.get('HOURS')).toEqual({ kind: 'number', value: 12 });
+    expect(await responsesOf('GM0363')).toHaveLength(1);
+
+    // The old link: the revoked page, none of the answers; a POST changes nothing.
+    const gone = await first.get(`${oldBase}/pagina/3`);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.body).toContain('ingetrokken');
+    expect(gone.body).not.toContain('contactpersoon"');
+    expect(gone.body).not.toContain('Amsterdam');
+    const rows = await answerRows(response!.id);
+    expect((await first.post(`${oldBase}/pagina/3`, { q_NOTE: 'x', actie: 'opslaan' })).statusCode).toBe(404);
+    expect(await answerRows(response!.id)).toBe(rows);
+  });
+
+  it('by generating: a joint approach member with answers of its own continues them in an invitation of its own, for the municipalities of that invitation', async () => {
+    const admin = await as('admin@test.example');
+    const [emmen, stadskanaal] = [await municipalityId(t.db, 'GM0114'), await municipalityId(t.db, 'GM0037')];
+    // Emmen (a member of Samen Drenthe) was invited by hand for itself and Stadskanaal, and started.
+    expect((await admin.post(`${base()}/nieuw`, { contactEmail: 'oud@emmen.example', gemeenten: 'GM0114, GM0037' })).statusCode).toBe(303);
+    const old = await invitationFor('GM0114', e2.id);
+    expect((await new TestClient(t.app).post(`/vragenlijst/${await tokenOf(old.id)}/pagina/1`, { q_WEEK: 'no', actie: 'opslaan' })).statusCode).toBe(303);
+    const [response] = await responsesOf('GM0114');
+    expect(await responseMunicipalityIds(t.db, response!.id)).toEqual([emmen, stadskanaal]);
+    expect((await admin.post(`${base()}/${old.id}/intrekken`)).statusCode).toBe(303);
+
+    // By hand, Emmen cannot join as a non-primary municipality: its answers would stand next to the new response.
+    const before = await snapshotInvitations();
+    const refused = await admin.post(`${base()}/nieuw`, { contactEmail: 'x@drenthe.example', gemeenten: 'GM0106, GM0114' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Emmen (GM0114) heeft al antwoorden via een ingetrokken uitnodiging.');
+    expect(await snapshotInvitations()).toBe(before);
+
+    // Generating: Emmen gets its own invitation (its participation's contact) and its answers; Assen and Coevorden one together.
+    const res = await admin.post(`${base()}/genereren`);
+    expect(res.statusCode).toBe(303);
+    expect((await admin.get(res.headers.location as string)).body).toContain('zijn overgezet naar de nieuwe uitnodiging voor: Emmen.');
+    const fresh = await invitationFor('GM0114', e2.id);
+    expect(fresh).toMatchObject({ email: 'emmen@drenthe.example', name: 'E. Mmen', codes: ['GM0114'] });
+    expect((await invitationFor('GM0106', e2.id)).codes).toEqual(['GM0106', 'GM0109']);
+    const [moved] = await responsesOf('GM0114');
+    expect(moved).toMatchObject({ id: response!.id, invitationId: fresh.id, status: 'in_progress' });
+    // The response now represents what the new invitation represents: Emmen only.
+    expect(await responseMunicipalityIds(t.db, response!.id)).toEqual([emmen]);
+    expect(await lastAudit(t.db, 'update')).toMatchObject({
+      entity: 'benchmark_response',
+      entityId: String(response!.id),
+      details: { handedOver: true, fromInvitation: old.id, toInvitation: fresh.id, municipalitiesBefore: [emmen, stadskanaal], municipalities: [emmen] },
+    });
+    const link = await resolveLink(t.db, await tokenOf(fresh.id));
+    expect(link.state === 'open' && link.response?.id).toBe(response!.id);
+    // Amsterdam's response (first test) stayed with its invitation.
+    expect((await responsesOf('GM0363'))[0]!.invitationId).toBe((await invitationFor('GM0363', e2.id)).id);
   });
 });

@@ -253,8 +253,8 @@ export async function invitationRoutes(app: FastifyInstance) {
                   {plan.invitations.length
                     ? `Volgens de registratie kunnen nog ${plural(plan.invitations.length, 'uitnodiging', 'uitnodigingen')} worden aangemaakt (voor ${plural(plan.invitations.reduce((s, i) => s + i.municipalities.length, 0), 'gemeente', 'gemeenten')}).`
                     : 'Alle deelnemende gemeenten (vijf pijlers ondertekend) met een contactpersoon hebben een uitnodiging.'}{' '}
-                  Eén uitnodiging per contactpersoon: een gezamenlijke aanpak krijgt één uitnodiging voor de hoofdgemeente met alle deelnemende gemeenten;
-                  gemeenten met hetzelfde e-mailadres van de contactpersoon krijgen samen één uitnodiging (de eerste op alfabet is de hoofdgemeente).
+                  Eén uitnodiging per deelnemende gemeente: alleen een gezamenlijke aanpak krijgt één uitnodiging voor de hoofdgemeente met alle deelnemende
+                  gemeenten. Is iemand contactpersoon van meer gemeenten zonder gezamenlijke aanpak, dan krijgt die per gemeente een eigen uitnodiging.
                 </P>
               )}
               {plan && plan.skippedNoEmail.length > 0 && (
@@ -343,6 +343,7 @@ export async function invitationRoutes(app: FastifyInstance) {
       const r = await generateInvitations(db, app.ctx.cipher, req.auditCtx(), e.id);
       const parts = [`${plural(r.created, 'uitnodiging', 'uitnodigingen')} aangemaakt.`];
       if (r.alreadyInvited) parts.push(`${plural(r.alreadyInvited, 'gemeente had', 'gemeenten hadden')} al een uitnodiging.`);
+      if (r.handedOver.length) parts.push(`De antwoorden die al via een ingetrokken uitnodiging waren ingevuld, zijn overgezet naar de nieuwe uitnodiging voor: ${namesList(r.handedOver)}.`);
       if (r.skippedNoEmail.length) parts.push(`Geen e-mailadres van de contactpersoon bekend voor: ${namesList(r.skippedNoEmail)}. Vul dit aan bij de deelnames.`);
       if (r.created) parts.push('De uitnodigingen zijn nog niet verstuurd.');
       return parts.join(' ');
@@ -411,7 +412,10 @@ export async function invitationRoutes(app: FastifyInstance) {
     if (!parsed.ok) return manualPage(reply, e, { values, errors: parsed.errors }, 422);
     const r = await addInvitation(db, app.ctx.cipher, req.auditCtx(), e.id, { contactName: parsed.data.contactName, contactEmail: parsed.data.contactEmail, codes: parsed.data.gemeenten });
     if (!r.ok) return manualPage(reply, e, { values, errors: r.errors }, r.errors._form ? 409 : 422);
-    reply.flash('success', 'De uitnodiging is toegevoegd. Verstuur hem met "Versturen" in de lijst.');
+    reply.flash(
+      'success',
+      `De uitnodiging is toegevoegd. ${r.handedOver ? 'De antwoorden die al via de ingetrokken uitnodiging voor deze gemeente waren ingevuld, zijn overgezet: de nieuwe contactpersoon kan daarmee verder. ' : ''}Verstuur hem met "Versturen" in de lijst.`,
+    );
     return reply.redirect(invitationsPath(e), 303);
   });
 
@@ -520,7 +524,13 @@ export async function invitationRoutes(app: FastifyInstance) {
               Na het intrekken werkt de persoonlijke link van {inv.contactName ?? inv.contactEmail} voor {municipalitiesText(inv)} niet meer en krijgt deze
               contactpersoon geen herinneringen meer. Daarna kunt u de gemeente(n) opnieuw uitnodigen, bijvoorbeeld bij een andere contactpersoon.
             </P>
-            {inv.responseStatus && <Alert kind="warning">De contactpersoon is al begonnen met invullen. De antwoorden blijven bewaard, maar zijn niet meer via de link te bereiken.</Alert>}
+            {inv.responseStatus && (
+              <Alert kind="warning">
+                De contactpersoon is al begonnen met invullen. De antwoorden blijven bewaard, maar zijn niet meer via deze link te bereiken. Maakt u daarna een nieuwe
+                uitnodiging met {inv.municipalities[0]?.name ?? 'deze gemeente'} als (hoofd)gemeente, met de hand of uit de registratie, dan gaan de antwoorden mee naar
+                die uitnodiging en kan de nieuwe contactpersoon ermee verder.
+              </Alert>
+            )}
             <form method="post" action={`${base}/${inv.id}/intrekken`} class="form-actions">
               <CsrfField token={ctx.csrfToken} />
               <Button variant="primary">Ja, trek deze uitnodiging in</Button>

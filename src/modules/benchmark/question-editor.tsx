@@ -249,8 +249,9 @@ function OptionsHelp() {
         hieronder aan (code <code>dont_know</code>). Ja/nee-vragen hebben vaste opties <code>yes</code> en <code>no</code>.
       </P>
       <P>
-        Is een vraag al beantwoord, dan kunnen de code, het type en de gebruikte opties en rijen niet meer veranderen; teksten en labels wel. Wilt u de vraag echt anders
-        stellen, voeg dan een nieuwe vraag toe met een nieuwe code en vink "gewijzigd, niet vergelijkbaar" aan.
+        Is een vraag al beantwoord, dan kunnen de code, het type en de gebruikte opties en rijen niet meer veranderen, en kan er geen voorwaarde bij komen die de vraag
+        verbergt voor wie hem al beantwoordde; teksten en labels wel, en een voorwaarde weghalen ook. Wilt u de vraag echt anders stellen, voeg dan een nieuwe vraag toe
+        met een nieuwe code en vink "gewijzigd, niet vergelijkbaar" aan.
       </P>
     </div>
   );

@@ -139,6 +139,9 @@ export interface PageResult {
  * this page when it has errors).
  * `requireComplete` adds the required check. For a submitted response the page must be
  * complete and free of errors, or nothing is saved, so the submitted response stays complete.
+ * The stored answers and the response's status are read after the invitation row is locked
+ * (ensureResponse), not taken from `form`: another tab may have saved in between, and
+ * visibility must be decided on what is stored when this change is written.
  */
 export async function savePage(
   db: Db,
@@ -150,35 +153,38 @@ export async function savePage(
   opts: { requireComplete: boolean; nextPage: number },
 ): Promise<PageResult> {
   const section = form.sections[page - 1]!;
-  const submitted = link.response?.status === 'submitted';
   const parsed = new Map(section.questions.map((q) => [q.code, parseAnswer(q, values)]));
   const entryErrors = new Map([...parsed].filter(([, p]) => p.error).map(([code, p]) => [code, p.error!]));
-  const current = new Map(form.answers);
-  for (const [code, p] of parsed) current.set(code, p.answer);
-  const { errors, visible } = validatePage(section.questions, form.questions, current, entryErrors, opts.requireComplete || submitted);
-
-  if (submitted && errors.size) return { errors, current, saved: false, missingElsewhere: [] };
-
-  // What gets stored: this page's valid answers (no answer when the question does not apply)…
-  const changes = new Map<string, Answer | null>();
-  for (const q of section.questions) {
-    if (!visible.has(q.code)) changes.set(q.code, null);
-    else if (!entryErrors.has(q.code)) changes.set(q.code, parsed.get(q.code)!.answer);
-  }
-  const after = new Map(form.answers);
-  for (const [code, a] of changes) after.set(code, a);
-  // …and no answers to questions elsewhere that this change made inapplicable.
-  const stillVisible = visibleQuestions(form.questions, after);
-  for (const q of form.questions) {
-    if (!stillVisible.has(q.code) && after.get(q.code)) {
-      changes.set(q.code, null);
-      after.set(q.code, null);
-    }
-  }
   const byCode = new Map(form.questions.map((q) => [q.code, q]));
-  await db.transaction(async (t) => {
+  return db.transaction(async (t) => {
     const tx = t as unknown as Db;
+    // Lock first, then read what is stored now.
     const response = await ensureResponse(tx, actor, link);
+    const submitted = response.status === 'submitted';
+    if (submitted && !link.edition.allowChangesAfterSubmit) throw new HttpError(409, 'response_submitted', 'Deze vragenlijst is al ingediend. Antwoorden wijzigen na het indienen is bij deze meting niet mogelijk.');
+    const stored = await loadAnswers(tx, response.id, form.questions);
+    const current = new Map(stored);
+    for (const [code, p] of parsed) current.set(code, p.answer);
+    const { errors, visible } = validatePage(section.questions, form.questions, current, entryErrors, opts.requireComplete || submitted);
+
+    if (submitted && errors.size) return { errors, current, saved: false, missingElsewhere: [] };
+
+    // What gets stored: this page's valid answers (no answer when the question does not apply)…
+    const changes = new Map<string, Answer | null>();
+    for (const q of section.questions) {
+      if (!visible.has(q.code)) changes.set(q.code, null);
+      else if (!entryErrors.has(q.code)) changes.set(q.code, parsed.get(q.code)!.answer);
+    }
+    const after = new Map(stored);
+    for (const [code, a] of changes) after.set(code, a);
+    // …and no answers to questions elsewhere that this change made inapplicable.
+    const stillVisible = visibleQuestions(form.questions, after);
+    for (const q of form.questions) {
+      if (!stillVisible.has(q.code) && after.get(q.code)) {
+        changes.set(q.code, null);
+        after.set(q.code, null);
+      }
+    }
     await saveAnswers(
       tx,
       response.id,
@@ -189,20 +195,27 @@ export async function savePage(
       action: 'update',
       entity: 'benchmark_response',
       entityId: response.id,
-      details: { page, section: section.code, answers: [...changes.values()].filter(Boolean).length, submitted: response.status === 'submitted' },
+      details: { page, section: section.code, answers: [...changes.values()].filter(Boolean).length, submitted },
     });
+    const missingElsewhere = submitted ? missingRequired(form, after) : [];
+    return { errors, current, saved: true, missingElsewhere };
   });
-  const missingElsewhere = submitted ? missingRequired(form, after) : [];
-  return { errors, current, saved: true, missingElsewhere };
 }
 
 /**
  * The response of a link, created on the first save with the invitation's municipalities
- * (primary first). The invitation row is locked so two tabs cannot both create one. When the
- * primary municipality already has a response through another invitation, nothing is created.
+ * (primary first). The invitation row is locked so two tabs cannot both create one, and checked
+ * again: a link revoked since it was opened saves nothing (its response may have moved to a new
+ * invitation, see takeOverResponse). When the primary municipality already has a response
+ * through another invitation, nothing is created.
  */
 export async function ensureResponse(tx: Db, actor: AuditContext, link: OpenLink): Promise<ResponseRow> {
-  await tx.select({ id: benchmarkInvitations.id }).from(benchmarkInvitations).where(eq(benchmarkInvitations.id, link.invitation.id)).for('update');
+  const [inv] = await tx
+    .select({ id: benchmarkInvitations.id, revokedAt: benchmarkInvitations.revokedAt })
+    .from(benchmarkInvitations)
+    .where(eq(benchmarkInvitations.id, link.invitation.id))
+    .for('update');
+  if (!inv || inv.revokedAt) throw new HttpError(409, 'link_revoked', 'Deze link is ingetrokken. Uw antwoorden zijn niet opgeslagen. Neem contact op met de helpdesk als u de vragenlijst wilt invullen.');
   const [existing] = await tx.select().from(benchmarkResponses).where(eq(benchmarkResponses.invitationId, link.invitation.id));
   if (existing) return existing;
   const munis = await linkMunicipalities(tx, link);

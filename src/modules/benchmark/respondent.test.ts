@@ -5,7 +5,8 @@ import { municipalityId } from '../../../test/helpers/registry.js';
 import { addResponse, createSmallEdition } from '../../../test/helpers/benchmark.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { benchmarkAnswers, benchmarkEditions, benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkResponseMunicipalities, benchmarkResponses } from './schema.js';
-import { newInvitationToken } from './links.js';
+import { newInvitationToken, resolveLink } from './links.js';
+import { loadRespondentForm, savePage, type OpenLink } from './respondent-service.js';
 import { DEFINITION_FORMAT, questionnaireDefSchema, type QuestionnaireDef } from './questionnaire.js';
 import { allQuestions, loadAnswers, loadQuestionnaire, type Edition } from './service.js';
 
@@ -506,6 +507,40 @@ describe('conditions on an earlier page', () => {
     expect((await c.post(`${inv.base}/pagina/2`, { q_COAL_SIZE: '9', actie: 'volgende' })).statusCode).toBe(303);
     expect((await answersOf(edition, r.id)).COAL_SIZE).toBeUndefined();
     expect((await c.post(`${inv.base}/samenvatting`)).statusCode).toBe(303);
+  });
+
+  it('decides visibility on the answers stored when the page is written, not when it was loaded (two tabs)', async () => {
+    const edition = await createSmallEdition(t.db, { year: 2036, title: 'Benchmark 2036' }, def());
+    const inv = await invite(edition, ['GM0363']);
+    const c = browser();
+    expect((await c.post(`${inv.base}/pagina/1`, { q_COAL: 'yes', actie: 'volgende' })).statusCode).toBe(303);
+    // Tab 2 opens page 2 while COAL is yes (COAL_SIZE applies)…
+    const link = (await resolveLink(t.db, inv.token)) as OpenLink;
+    const tab2 = await loadRespondentForm(t.db, link);
+    expect(tab2.answers.get('COAL')).toEqual({ kind: 'choice', options: ['yes'], other: null });
+    // …tab 1 then changes COAL to no…
+    expect((await c.post(`${inv.base}/pagina/1`, { q_COAL: 'no', actie: 'volgende' })).statusCode).toBe(303);
+    // …and tab 2 saves page 2 as it loaded it: COAL_SIZE no longer applies, so it is neither stored nor required.
+    const result = await savePage(t.db, { label: 'test' }, link, tab2, 2, { q_COAL_SIZE: '7', q_REMARK: 'Vanuit tab 2' }, { requireComplete: true, nextPage: 3 });
+    expect(result).toMatchObject({ saved: true, missingElsewhere: [] });
+    expect(result.errors.size).toBe(0);
+    const r = (await responseOfInvitation(inv.id))!;
+    expect(await answersOf(edition, r.id)).toEqual({ COAL: { kind: 'choice', options: ['no'], other: null }, REMARK: { kind: 'text', value: 'Vanuit tab 2' } });
+  });
+
+  it('a tab opened before submitting cannot change a submitted response when the edition does not allow it', async () => {
+    const edition = await createSmallEdition(t.db, { year: 2037, title: 'Benchmark 2037', allowChangesAfterSubmit: false }, def());
+    const inv = await invite(edition, ['GM0363']);
+    const c = browser();
+    expect((await c.post(`${inv.base}/pagina/1`, { q_COAL: 'no', actie: 'volgende' })).statusCode).toBe(303);
+    const link = (await resolveLink(t.db, inv.token)) as OpenLink;
+    const tab2 = await loadRespondentForm(t.db, link);
+    expect((await c.post(`${inv.base}/samenvatting`)).statusCode).toBe(303);
+    const r = (await responseOfInvitation(inv.id))!;
+    expect(r.status).toBe('submitted');
+    const before = await answerRows(r.id);
+    await expect(savePage(t.db, { label: 'test' }, link, tab2, 2, { q_REMARK: 'Na het indienen' }, { requireComplete: false, nextPage: 2 })).rejects.toMatchObject({ statusCode: 409, code: 'response_submitted' });
+    expect(await answerRows(r.id)).toBe(before);
   });
 });
 
