@@ -124,3 +124,85 @@ export async function municipalityIds(db: Db, codes: string[]): Promise<Record<s
   const rows = await db.select({ id: municipalities.id, code: municipalities.cbsCode }).from(municipalities).where(inArray(municipalities.cbsCode, codes));
   return Object.fromEntries(rows.map((r) => [r.code, r.id]));
 }
+
+/**
+ * A second fixture, for the rules that keep restricted viewers (everyone but the programme
+ * team) from working out a few municipalities' answers by subtraction, and for comparability
+ * over several editions. Editions 2031–2034 of the small questionnaire; municipalities in
+ * Groningen (PV20) G1–G6 = GM0014 Groningen, GM0037 Stadskanaal, GM0047 Veendam, GM0765 Pekela,
+ * GM1895 Oldambt, GM1950 Westerwolde; Fryslân (PV21) F1–F5 = GM0059 Achtkarspelen, GM0060
+ * Ameland, GM0072 Harlingen, GM0074 Heerenveen, GM0080 Leeuwarden; Drenthe (PV22) D1 = GM0106 Assen.
+ *
+ * 2031 (published), 7 submitted: G1–G6, D1
+ *   WEEK  G1 yes G2 yes G3 yes G4 no G5 no G6 yes D1 yes        AWARE G1 ALL G2 ALL G3 SPEC G4 NO G5 ALL G6 PLAN D1 SPEC
+ *   ROLES GEM: G1–G6 KAR, D1 ACT                                 HOURS G1 1 G2 2 G3 3 G4 4 G5 5 G6 6 D1 100
+ * 2032 (published; AWARE marked "not comparable"), 8 submitted: G1–G6, F1, F2
+ *   WEEK  G1–G6 yes, F1 no, F2 no                                AWARE G1–G6 ALL, F1 NO, F2 NO
+ *   ROLES GEM KAR (all 8)                                        HOURS G1 10 G2 20 F1 30, the other five dont_know
+ * 2033 (published), 11 submitted: G1–G6, F1–F5
+ *   WEEK  G1–G4 yes, G5 no, G6 no, F1 yes, F2 yes, F3–F5 no      AWARE G1–G6 ALL, F1–F5 SPEC
+ *   SUPPORT G1–G6 MAP, F1 WOR (F2–F5 skip it)
+ *   ROLES G1–G6 {GEM KAR, WELZ ACT, BANK INF}; F1, F2 {GEM ACT, WELZ INF}; F3–F5 {GEM NONE}
+ *   HOURS G1 2 G2 4 G3 6 G4 8 G5 10 G6 12 F1 100; F2–F5 dont_know
+ * 2034 (open, not published), 6 submitted: G1–G5 WEEK yes, G6 WEEK no; G1 AWARE ALL, HOURS 7
+ *
+ * Panels: 2032×2031 = G1–G6 (6); 2033×2031 = G1–G6 (6); 2033×2032 = G1–G6, F1, F2 (8).
+ */
+export interface DifferencingFixture {
+  e2031: Edition;
+  e2032: Edition;
+  e2033: Edition;
+  e2034: Edition;
+}
+
+export const DIFF_CODES = {
+  G: ['GM0014', 'GM0037', 'GM0047', 'GM0765', 'GM1895', 'GM1950'],
+  F: ['GM0059', 'GM0060', 'GM0072', 'GM0074', 'GM0080'],
+  D1: 'GM0106',
+} as const;
+
+export async function createDifferencingFixture(db: Db): Promise<DifferencingFixture> {
+  const [G1, G2, G3, G4, G5, G6] = DIFF_CODES.G;
+  const [F1, F2, F3, F4, F5] = DIFF_CODES.F;
+  const D1 = DIFF_CODES.D1;
+  const add = (e: Edition, code: string, answers: Parameters<typeof addResponse>[3]) => addResponse(db, e, [code], answers);
+
+  const e2031 = await createSmallEdition(db, { year: 2031, status: 'published' });
+  const y31: [string, string, string, number][] = [
+    [G1, 'yes', 'ALL', 1],
+    [G2, 'yes', 'ALL', 2],
+    [G3, 'yes', 'SPEC', 3],
+    [G4, 'no', 'NO', 4],
+    [G5, 'no', 'ALL', 5],
+    [G6, 'yes', 'PLAN', 6],
+  ];
+  for (const [c, week, aware, hours] of y31) await add(e2031, c, { WEEK: week, AWARE: aware, ROLES: { GEM: 'KAR' }, HOURS: hours });
+  await add(e2031, D1, { WEEK: 'yes', AWARE: 'SPEC', ROLES: { GEM: 'ACT' }, HOURS: 100 });
+
+  const d2032 = smallDefinition(2032);
+  d2032.sections[0]!.questions.find((q) => q.code === 'AWARE')!.notComparable = true;
+  const e2032 = await createSmallEdition(db, { year: 2032, status: 'published' }, d2032);
+  const hours32: Record<string, number | string> = { [G1]: 10, [G2]: 20, [F1]: 30 };
+  for (const c of [G1, G2, G3, G4, G5, G6]) await add(e2032, c, { WEEK: 'yes', AWARE: 'ALL', ROLES: { GEM: 'KAR' }, HOURS: hours32[c] ?? 'dont_know' });
+  for (const c of [F1, F2]) await add(e2032, c, { WEEK: 'no', AWARE: 'NO', ROLES: { GEM: 'KAR' }, HOURS: hours32[c] ?? 'dont_know' });
+
+  const e2033 = await createSmallEdition(db, { year: 2033, status: 'published' });
+  const g33: [string, string, number][] = [
+    [G1, 'yes', 2],
+    [G2, 'yes', 4],
+    [G3, 'yes', 6],
+    [G4, 'yes', 8],
+    [G5, 'no', 10],
+    [G6, 'no', 12],
+  ];
+  for (const [c, week, hours] of g33) await add(e2033, c, { WEEK: week, AWARE: 'ALL', SUPPORT: ['MAP'], ROLES: { GEM: 'KAR', WELZ: 'ACT', BANK: 'INF' }, HOURS: hours });
+  await add(e2033, F1, { WEEK: 'yes', AWARE: 'SPEC', SUPPORT: ['WOR'], ROLES: { GEM: 'ACT', WELZ: 'INF' }, HOURS: 100 });
+  await add(e2033, F2, { WEEK: 'yes', AWARE: 'SPEC', ROLES: { GEM: 'ACT', WELZ: 'INF' }, HOURS: 'dont_know' });
+  for (const c of [F3, F4, F5]) await add(e2033, c, { WEEK: 'no', AWARE: 'SPEC', ROLES: { GEM: 'NONE' }, HOURS: 'dont_know' });
+
+  const e2034 = await createSmallEdition(db, { year: 2034, status: 'open' });
+  await add(e2034, G1, { WEEK: 'yes', AWARE: 'ALL', HOURS: 7 });
+  for (const c of [G2, G3, G4, G5]) await add(e2034, c, { WEEK: 'yes' });
+  await add(e2034, G6, { WEEK: 'no' });
+  return { e2031, e2032, e2033, e2034 };
+}

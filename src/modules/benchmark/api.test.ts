@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { createSmallEdition } from '../../../test/helpers/benchmark.js';
-import { createResultsFixture, municipalityIds, SECRET_TEXTS } from '../../../test/helpers/benchmark-results.js';
+import { createDifferencingFixture, createResultsFixture, DIFF_CODES, municipalityIds, SECRET_TEXTS } from '../../../test/helpers/benchmark-results.js';
 import { createApiKey } from '../../platform/admin/apikeys-service.js';
 import { organisations } from '../registry/schema.js';
 
@@ -89,7 +89,9 @@ describe('national results', () => {
     const res = await api('/api/v1/benchmark/editions/2021/results?panel=true');
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.data).toMatchObject({ edition: { year: 2021 }, compareWith: { year: 2020 }, respondents: 7, panelSize: 3, suppressed: true });
+    // The panel of 3 is a group below 5: its size is withheld too.
+    expect(body.data).toMatchObject({ edition: { year: 2021 }, compareWith: { year: 2020 }, respondents: 7, panelSize: 0, panelSizeSuppressed: true, suppressed: true });
+    expect(body.data.respondentsSuppressed).toBeUndefined();
     const aware = question(body, 'AWARE');
     expect(aware.current.n).toBe(6);
     expect(triples(aware.current)).toEqual([
@@ -100,7 +102,9 @@ describe('national results', () => {
       ['dont_know', 1, 16.7],
     ]);
     expect(aware.previous.n).toBe(5);
-    expect(aware.panel.current).toMatchObject({ n: 0, options: [], suppressed: true }); // 3 < 5
+    expect(aware.panel.current).toMatchObject({ n: 0, options: [], suppressed: true, suppressedReason: 'small_group' }); // 3 < 5
+    // Number questions: mean and median of the 5 numbers, never min and max.
+    expect((question(body, 'HOURS') as any).current.numeric).toEqual({ n: 5, mean: 9, median: 6, min: null, max: null });
     expect(question(body, 'ROLES').current.rows!.map((r) => [r.code, r.n, r.suppressed ?? false])).toEqual([
       ['GEM', 6, false],
       ['WELZ', 5, false],
@@ -115,15 +119,23 @@ describe('national results', () => {
   });
 
   it('filters, compare=none and bad input', async () => {
-    expect((await api('/api/v1/benchmark/editions/2021/results?province=PV26')).json().data.respondents).toBe(5);
-    // Narrower filters could single out a municipality by subtraction: programme team only.
-    for (const q of ['sizeClass=lt20k', 'joinedYear=2019', 'province=PV26&sizeClass=lt20k']) {
-      const refused = await api(`/api/v1/benchmark/editions/2021/results?${q}`);
-      expect(refused.statusCode, q).toBe(400);
-      expect(refused.json().error.code).toBe('filter_not_allowed');
-      expect(refused.body).not.toContain('"options"');
+    // Filters could single out municipalities by subtraction (the nation minus a province), or
+    // give the size of a small group: programme team only — also the province.
+    const coord = await as('utrecht@test.example');
+    for (const q of ['province=PV26', 'province=PV27', 'sizeClass=lt20k', 'joinedYear=2019', 'province=PV26&sizeClass=lt20k']) {
+      for (const res of [await api(`/api/v1/benchmark/editions/2021/results?${q}`), await coord.get(`/api/v1/benchmark/editions/2021/results?${q}`), await api(`/api/v1/benchmark/editions/2021/results/AWARE?${q}`)]) {
+        expect(res.statusCode, q).toBe(400);
+        expect(res.json().error.code).toBe('filter_not_allowed');
+        expect(res.body).not.toContain('"options"');
+        expect(res.body).not.toContain('respondents');
+      }
     }
+    // Empty values are no filter.
+    expect((await api('/api/v1/benchmark/editions/2021/results?province=&sizeClass=')).statusCode).toBe(200);
     const admin = await as('admin@test.example');
+    expect((await admin.get('/api/v1/benchmark/editions/2021/results?province=PV26')).json().data.respondents).toBe(5);
+    // The programme team sees the size of a small group.
+    expect((await admin.get('/api/v1/benchmark/editions/2021/results?province=PV27')).json().data).toMatchObject({ respondents: 2, suppressed: false });
     expect((await admin.get('/api/v1/benchmark/editions/2021/results?sizeClass=lt20k')).json().data.respondents).toBe(1);
     const joined = (await admin.get('/api/v1/benchmark/editions/2021/results?joinedYear=2019&compare=none')).json().data;
     expect(joined).toMatchObject({ respondents: 3, compareWith: null, panelSize: null });
@@ -198,7 +210,8 @@ describe("a municipality's own results", () => {
     expect(d).toMatchObject({ municipality: { cbsCode: 'GM0344' }, respondents: 7, provinceRespondents: 5, response: { status: 'submitted', primary: { cbsCode: 'GM0344' } } });
     expect(typeof d.response.submittedAt).toBe('string');
     const aware = d.pillars[0].questions.find((x: { question: { code: string } }) => x.question.code === 'AWARE');
-    expect(aware).toMatchObject({ ownText: 'Ja, voor alle ouderen', ownCodes: ['ALL'], all: { n: 6 }, province: { n: 5 } });
+    // 6 answered AWARE, 5 of them in the province: the province would differ by Amsterdam alone.
+    expect(aware).toMatchObject({ ownText: 'Ja, voor alle ouderen', ownCodes: ['ALL'], all: { n: 6 }, province: { n: 0, options: [], suppressed: true, suppressedReason: 'small_difference' } });
     expect(aware.trend).toEqual([
       { year: 2019, text: 'Nee', comparable: true },
       { year: 2020, text: 'Ja, voor specifieke groepen', comparable: true },
@@ -233,7 +246,9 @@ describe("a municipality's own results", () => {
     const res = await adv.get(url('GM0363'));
     expect(res.statusCode).toBe(200);
     const d = res.json().data;
-    expect(d.provinceRespondents).toBe(2);
+    // 2 respondents in Noord-Holland: the size is withheld too.
+    expect(d.provinceRespondents).toBe(0);
+    expect(d.provinceRespondentsSuppressed).toBe(true);
     const aware = d.pillars[0].questions[1];
     expect(aware.province).toMatchObject({ n: 0, options: [], suppressed: true });
     expect(aware.all.n).toBe(6);
@@ -249,6 +264,8 @@ describe("a municipality's own results", () => {
     const admin = await as('admin@test.example');
     const d = (await admin.get(url('GM0363'))).json().data;
     expect(d.pillars[0].questions[1].province).toMatchObject({ n: 1 });
+    expect(d.provinceRespondents).toBe(2);
+    expect(d.provinceRespondentsSuppressed).toBeUndefined();
   });
 
   it('is described in the OpenAPI document', async () => {
@@ -263,5 +280,104 @@ describe("a municipality's own results", () => {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(JSON.stringify(doc.paths['/api/v1/benchmark/editions/{year}/results'])).toContain('sizeClass');
+  });
+});
+
+describe('restricted callers: no subtraction, no min/max, nothing before publication (fixture 2031–2034)', () => {
+  beforeAll(async () => {
+    await createDifferencingFixture(t.db);
+    const m = await municipalityIds(t.db, [DIFF_CODES.G[0], DIFF_CODES.D1]);
+    await createUser(t.db, 'groningen@test.example', [{ role: 'municipality_coordinator', municipalityId: m[DIFF_CODES.G[0]] }]);
+    await createUser(t.db, 'assen@test.example', [{ role: 'advisor', municipalityId: m[DIFF_CODES.D1] }]);
+  });
+  const muni = (body: any, code: string) => body.data.pillars.flatMap((p: any) => p.questions).find((x: any) => x.question.code === code);
+
+  it('panel figures that differ from all respondents by 1 to 4 are withheld, per question and matrix row', async () => {
+    // 2033 × 2031: panel G1–G6 (6); all 11 in 2033, 7 in 2031 (see the fixture).
+    const res = await api('/api/v1/benchmark/editions/2033/results?compare=2031&panel=true');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data).toMatchObject({ respondents: 11, panelSize: 6, suppressed: true });
+    const week = question(body, 'WEEK');
+    expect(triples(week.panel.current)).toEqual([
+      ['yes', 4, 66.7],
+      ['no', 2, 33.3],
+    ]);
+    expect(week.panel.previous).toMatchObject({ n: 0, options: [], suppressed: true, suppressedReason: 'small_difference' });
+    expect(question(body, 'SUPPORT').panel.current).toMatchObject({ suppressed: true, suppressedReason: 'small_difference' });
+    expect(question(body, 'ROLES').panel.current.rows.map((r: any) => [r.code, r.n, r.suppressedReason ?? null])).toEqual([
+      ['GEM', 6, null],
+      ['WELZ', 0, 'small_difference'],
+      ['BANK', 6, null],
+    ]);
+    const hours = question(body, 'HOURS') as any;
+    expect(hours.current.numeric).toEqual({ n: 7, mean: 20.29, median: 8, min: null, max: null });
+    expect(hours.panel.current.numeric).toEqual({ n: 0, mean: null, median: null, min: null, max: null, suppressed: true, suppressedReason: 'small_difference' });
+    // AWARE is marked not comparable in 2032, between the two.
+    expect(question(body, 'AWARE')).toMatchObject({ previous: null, previousMissing: 'not_comparable' });
+    // The coordinator sees the same; the programme team sees everything.
+    const coord = await as('groningen@test.example');
+    expect((await coord.get('/api/v1/benchmark/editions/2033/results?compare=2031&panel=true')).json()).toEqual(body);
+    const admin = await as('admin@test.example');
+    const full = (await admin.get('/api/v1/benchmark/editions/2033/results?compare=2031&panel=true')).json();
+    expect(triples(question(full, 'WEEK').panel.previous)).toEqual([
+      ['yes', 4, 66.7],
+      ['no', 2, 33.3],
+    ]);
+    expect((question(full, 'HOURS') as any).current.numeric).toEqual({ n: 7, mean: 20.29, median: 8, min: 2, max: 100 });
+  });
+
+  it('comparability in both directions, with the reason', async () => {
+    const older = (await api('/api/v1/benchmark/editions/2031/results/AWARE?compare=2032')).json().data.question;
+    expect(older).toMatchObject({ previous: null, previousMissing: 'not_comparable' });
+    const newer = (await api('/api/v1/benchmark/editions/2032/results/AWARE?compare=2033')).json().data.question;
+    expect(newer.previous.n).toBe(11);
+    expect(newer.previousMissing).toBeUndefined();
+  });
+
+  it("a municipality's own results: province shown or withheld by the difference rule, small province sizes withheld", async () => {
+    const coord = await as('groningen@test.example');
+    const res = await coord.get('/api/v1/benchmark/editions/2033/municipalities/GM0014/results');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data).toMatchObject({ respondents: 11, provinceRespondents: 6 });
+    expect(triples(muni(body, 'WEEK').province)).toEqual([
+      ['yes', 4, 66.7],
+      ['no', 2, 33.3],
+    ]);
+    expect(muni(body, 'SUPPORT').province).toMatchObject({ suppressed: true, suppressedReason: 'small_difference' });
+    expect(muni(body, 'HOURS').all.numeric).toEqual({ n: 7, mean: 20.29, median: 8, min: null, max: null });
+    const adv = await as('assen@test.example');
+    const assen = (await adv.get('/api/v1/benchmark/editions/2031/municipalities/GM0106/results')).json().data;
+    expect(assen).toMatchObject({ provinceRespondents: 0, provinceRespondentsSuppressed: true });
+  });
+
+  it('an edition that is not published: the own answers and trend, no distributions of others', async () => {
+    const coord = await as('groningen@test.example');
+    const res = await coord.get('/api/v1/benchmark/editions/2034/municipalities/GM0014/results');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data.comparisonSuppressed).toBe('not_published');
+    expect(body.data.edition).toMatchObject({ year: 2034, status: 'open' });
+    const week = muni(body, 'WEEK');
+    expect(week).toMatchObject({
+      ownText: 'Ja',
+      all: { n: 0, options: [], suppressed: true, suppressedReason: 'not_published' },
+      province: { n: 0, options: [], suppressed: true, suppressedReason: 'not_published' },
+    });
+    expect(week.trend.map((x: { year: number }) => x.year)).toEqual([2031, 2032, 2033]);
+    // Not a single count of another municipality's answer.
+    expect(res.body).not.toContain('"count"');
+    expect(res.body).not.toMatch(/"mean":\d/);
+    // The national results of an unpublished edition stay 404 for restricted callers.
+    expect((await coord.get('/api/v1/benchmark/editions/2034/results')).statusCode).toBe(404);
+    // The programme team sees the figures.
+    const admin = await as('admin@test.example');
+    const full = (await admin.get('/api/v1/benchmark/editions/2034/municipalities/GM0014/results')).json();
+    expect(full.data.comparisonSuppressed).toBeUndefined();
+    expect(triples(muni(full, 'WEEK').all)).toEqual([
+      ['yes', 5, 83.3],
+      ['no', 1, 16.7],
+    ]);
   });
 });

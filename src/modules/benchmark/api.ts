@@ -9,7 +9,7 @@ import { errorSchema } from '../registry/api.js';
 import { PILLARS, QUESTION_TYPES } from './questionnaire.js';
 import { EDITION_STATUS_LABELS, EDITION_STATUSES, exportDefinition, getEditionByYear, listEditions, type Edition, type EditionStatus } from './service.js';
 import { municipalityResults, nationalResults, resultOptions, resultQuerySchema } from './results-service.js';
-import { MIN_GROUP_SIZE, type MunicipalityResults } from './results-types.js';
+import { MIN_GROUP_SIZE, SUPPRESSED_REASONS, type MunicipalityResults } from './results-types.js';
 
 /**
  * JSON API of the benchmark, under /api/v1: editions, the questionnaire, the national
@@ -19,10 +19,13 @@ import { MIN_GROUP_SIZE, type MunicipalityResults } from './results-types.js';
  * Who sees what:
  * - the programme team (benchmark:results): every edition, no suppression;
  * - coordinators, advisors (benchmark:report) and API keys with benchmark:read: the
- *   questionnaires of non-draft editions and the aggregates of PUBLISHED editions only, always
- *   with small groups suppressed (n < MIN_GROUP_SIZE);
+ *   questionnaires of non-draft editions and the national aggregates of PUBLISHED editions
+ *   only, without filters (400 filter_not_allowed), always with the suppression of
+ *   results-service.ts (small groups, panel figures that differ from all respondents by a few
+ *   municipalities, min/max of numbers, group sizes below MIN_GROUP_SIZE);
  * - a municipality's own results: session users with benchmark:municipality for that
- *   municipality (out of scope answers 404); never API keys (403).
+ *   municipality (out of scope answers 404); never API keys (403). Before publication the own
+ *   answers only (comparisonSuppressed: 'not_published').
  */
 
 const yearParam = z.coerce.number().int().min(2000).max(2100).describe('Year of the edition, e.g. 2020');
@@ -72,6 +75,12 @@ const optionCountSchema = z.object({
   count: z.number().int(),
   percent: z.number().nullable().describe('count / n × 100, one decimal; null when n = 0'),
 });
+const suppressedReasonSchema = z
+  .enum(SUPPRESSED_REASONS)
+  .optional()
+  .describe(
+    `Why the figures are withheld: small_group (n < ${MIN_GROUP_SIZE}), small_difference (part of a larger group shown too, e.g. the panel of all respondents, that differs from it by 1 to ${MIN_GROUP_SIZE - 1} municipalities), not_published (the edition is not published yet)`,
+  );
 const questionResultSchema = z.object({
   question: z.object({
     code: z.string(),
@@ -86,14 +95,32 @@ const questionResultSchema = z.object({
   n: z.number().int().describe('Respondents who answered the question (matrix: at least one row); 0 when suppressed'),
   options: z.array(optionCountSchema).describe('Choice questions: every option in questionnaire order; number questions: only dont_know'),
   rows: z
-    .array(z.object({ code: z.string(), label: z.string(), n: z.number().int(), options: z.array(optionCountSchema), suppressed: z.boolean().optional() }))
+    .array(
+      z.object({
+        code: z.string(),
+        label: z.string(),
+        n: z.number().int(),
+        options: z.array(optionCountSchema),
+        suppressed: z.boolean().optional(),
+        suppressedReason: suppressedReasonSchema,
+      }),
+    )
     .optional()
     .describe('Matrix questions: per row its own n and counts'),
   numeric: z
-    .object({ n: z.number().int(), mean: z.number().nullable(), median: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })
+    .object({
+      n: z.number().int(),
+      mean: z.number().nullable(),
+      median: z.number().nullable(),
+      min: z.number().nullable().describe('Always null except for the programme team (a single municipality\'s exact answer)'),
+      max: z.number().nullable().describe('Always null except for the programme team'),
+      suppressed: z.boolean().optional().describe(`Withheld (everyone but the programme team): n 0, mean and median null; see suppressedReason`),
+      suppressedReason: suppressedReasonSchema,
+    })
     .optional()
     .describe('Number questions: summary of the numbers given ("weet ik niet" excluded)'),
-  suppressed: z.boolean().optional().describe(`True when n < ${MIN_GROUP_SIZE}: the counts are withheld`),
+  suppressed: z.boolean().optional().describe('True when the counts are withheld (n 0, no options); see suppressedReason'),
+  suppressedReason: suppressedReasonSchema,
 });
 const comparedQuestionSchema = z.object({
   current: questionResultSchema,
@@ -102,13 +129,19 @@ const comparedQuestionSchema = z.object({
     .object({ current: questionResultSchema, previous: questionResultSchema.nullable() })
     .optional()
     .describe('With panel=true: both editions restricted to the municipalities that responded in both'),
+  previousMissing: z
+    .enum(['absent', 'not_comparable'])
+    .optional()
+    .describe('Why previous is null: absent in the compared edition, or not comparable (another type, or marked notComparable in an edition after the older of the two up to the newer)'),
 });
 const nationalResultsSchema = z.object({
   edition: editionRefSchema,
   compareWith: editionRefSchema.nullable(),
   filter: z.object({ provinceCode: z.string().optional(), sizeClass: z.string().optional(), joinedYear: z.number().int().optional(), panelYear: z.number().int().optional() }),
-  respondents: z.number().int().describe('Submitted responses matching the filter (one per primary municipality)'),
-  panelSize: z.number().int().nullable().describe('Municipalities in the panel (when compared with another edition)'),
+  respondents: z.number().int().describe(`Submitted responses matching the filter (one per primary municipality); 0 when respondentsSuppressed`),
+  respondentsSuppressed: z.boolean().optional().describe(`Fewer than ${MIN_GROUP_SIZE} respondents (everyone but the programme team): respondents is 0`),
+  panelSize: z.number().int().nullable().describe('Municipalities in the panel (when compared with another edition); 0 when panelSizeSuppressed'),
+  panelSizeSuppressed: z.boolean().optional().describe(`Fewer than ${MIN_GROUP_SIZE} municipalities in the panel (everyone but the programme team): panelSize is 0`),
   suppressed: z.boolean().describe(`True when groups smaller than ${MIN_GROUP_SIZE} are withheld (everyone but the programme team)`),
   questions: z.array(comparedQuestionSchema),
 });
@@ -126,7 +159,12 @@ const municipalityResultsSchema = z.object({
     .nullable()
     .describe('The response that counts for or represents this municipality'),
   respondents: z.number().int(),
-  provinceRespondents: z.number().int(),
+  provinceRespondents: z.number().int().describe('Submitted responses in the province; 0 when provinceRespondentsSuppressed'),
+  provinceRespondentsSuppressed: z.boolean().optional().describe(`Fewer than ${MIN_GROUP_SIZE} respondents in the province (everyone but the programme team)`),
+  comparisonSuppressed: z
+    .literal('not_published')
+    .optional()
+    .describe('The edition is not published yet: the own answers and trend only; every distribution of others is withheld until publication (everyone but the programme team)'),
   pillars: z.array(
     z.object({
       pillar: z.enum(PILLARS),
@@ -160,14 +198,19 @@ const editionToApi = (e: Edition): z.infer<typeof editionSchema> => ({
 const restricted = (p: Principal) => !can(p, 'benchmark:results');
 
 /**
- * Narrow filters are for the programme team. Two groups of five or more that differ by one
- * municipality (say, a province and that province within one size class) would reveal that
- * municipality's answers by subtraction, so others may filter by province only — the grouping
- * their own dashboard shows too.
+ * Filters are for the programme team. Two groups of five or more that differ by a few
+ * municipalities (the nation and a province, a province and that province within one size
+ * class) would reveal their answers by subtraction, and a filtered group's size below five
+ * would be a small count. A municipality sees its own province's distribution, checked against
+ * the national one, in its own results (municipalities/{cbsCode}/results).
  */
 function checkFilters(p: Principal, o: ReturnType<typeof resultOptions>) {
-  if (restricted(p) && (o.filter.sizeClass || o.filter.joinedYear != null)) {
-    throw new HttpError(400, 'filter_not_allowed', 'Filtering by size class or year of joining is for the programme team only; filter by province or not at all.');
+  if (restricted(p) && (o.filter.provinceCode || o.filter.sizeClass || o.filter.joinedYear != null)) {
+    throw new HttpError(
+      400,
+      'filter_not_allowed',
+      "Filtering by province, size class or year of joining is for the programme team only; a municipality's own province is in its own results (municipalities/{cbsCode}/results).",
+    );
   }
 }
 
@@ -252,7 +295,8 @@ export async function benchmarkApi(appBase: FastifyInstance) {
   const resultsDescription =
     'Counts and percentages per option over the submitted responses (one per primary municipality); n = respondents who answered the question (a matrix row: that row). ' +
     'Multiple-choice percentages may add up to more than 100%. Compared by default with the previous edition (compare=none: no comparison); panel=true adds the figures of the municipalities that responded in both editions. ' +
-    `Everyone but the programme team gets published editions only, with groups smaller than ${MIN_GROUP_SIZE} suppressed.`;
+    `Everyone but the programme team gets published editions only, no filters (province, sizeClass, joinedYear: 400 filter_not_allowed), groups smaller than ${MIN_GROUP_SIZE} suppressed, ` +
+    `panel figures suppressed where the panel differs from all respondents by 1 to ${MIN_GROUP_SIZE - 1} municipalities, no min/max of numbers, and respondents/panelSize 0 when below ${MIN_GROUP_SIZE}.`;
 
   app.get(
     '/benchmark/editions/:year/results',
@@ -320,7 +364,8 @@ export async function benchmarkApi(appBase: FastifyInstance) {
         summary: "A municipality's own results next to the national and provincial distributions",
         description:
           'Its own answers (from the response that counts for it or represents it), the distribution among all respondents and within its province per pillar, and the trend of its own answers. ' +
-          `Only for logged-in users allowed to see this municipality (its coordinators and advisors, and the programme team); others get 404. API keys get 403. Groups smaller than ${MIN_GROUP_SIZE} are suppressed (except for the programme team).`,
+          `Only for logged-in users allowed to see this municipality (its coordinators and advisors, and the programme team); others get 404. API keys get 403. Except for the programme team: groups smaller than ${MIN_GROUP_SIZE} are suppressed, ` +
+          `province figures too where all respondents minus the province is 1 to ${MIN_GROUP_SIZE - 1}, no min/max of numbers, and an edition that is not published yet shows the own answers and trend only (comparisonSuppressed).`,
         params: z.object({ year: yearParam, cbsCode: cbsCodeParam }),
         response: { 200: z.object({ data: municipalityResultsSchema }), ...errors },
       },

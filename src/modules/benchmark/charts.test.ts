@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { h, type VNode } from 'preact';
 import { render } from 'preact-render-to-string';
-import { ChoiceChart, comparedSeries, formatPercent, MatrixChart, QuestionFigure, wrapText, type ChartSeries } from './charts.js';
+import { ChoiceChart, comparedSeries, formatPercent, MatrixChart, NOT_PUBLISHED_NOTE, QuestionFigure, suppressionMessage, wrapText, type ChartSeries } from './charts.js';
 import { ProvinceMap, ProvinceResponseTable, ResponseByProvince, projectAreas, rateClass, type MapArea } from './map.js';
 import type { ComparedQuestion, QuestionResult, QuestionSummary } from './results-types.js';
 
@@ -164,6 +164,26 @@ describe('number and text questions', () => {
     expect(text).toContain('2 antwoorden');
     expect(text).toContain('(alleen in de ruwe export)');
     expect(text).not.toContain('<svg');
+  });
+
+  it('leaves out the lowest and highest number when no series has them, and marks withheld summaries', () => {
+    const nq = summary({ code: 'HOURS', type: 'number', text: 'Uren' });
+    const all: QuestionResult = { question: nq, n: 11, options: [], numeric: { n: 7, mean: 20.29, median: 8, min: null, max: null } };
+    const small: QuestionResult = { question: nq, n: 5, options: [], numeric: { n: 0, mean: null, median: null, min: null, max: null, suppressed: true, suppressedReason: 'small_group' } };
+    const diff: QuestionResult = { question: nq, n: 6, options: [], numeric: { n: 0, mean: null, median: null, min: null, max: null, suppressed: true, suppressedReason: 'small_difference' } };
+    const out = html(h(QuestionFigure, { id: 'q-HOURS', question: nq, series: [{ label: 'Alle', result: all }, { label: '2020', result: small }, { label: 'Provincie', result: diff }] }));
+    const cells = [...out.matchAll(/<t[hd][^>]*>([^<]*)<\/t[hd]>/g)].map((m) => m[1]);
+    expect(cells).toEqual(['Reeks', 'n', 'Gemiddelde', 'Mediaan', 'Alle', '7', '20,3', '8', '2020', '&lt;5', '–', '–', 'Provincie', 'niet getoond', '–', '–']);
+    expect(out).toContain('Gemiddelde en mediaan worden niet getoond bij minder dan 5 ingevulde getallen');
+  });
+
+  it('says why figures are withheld', () => {
+    expect(suppressionMessage({ suppressed: true, suppressedReason: 'not_published' }, 'Te weinig')).toBe(NOT_PUBLISHED_NOTE);
+    expect(suppressionMessage({ suppressed: true, suppressedReason: 'small_group' }, 'Te weinig')).toBe('Te weinig');
+    expect(suppressionMessage({ suppressed: true }, 'Te weinig')).toBe('Te weinig');
+    expect(suppressionMessage({ suppressed: true, suppressedReason: 'small_difference' }, 'Te weinig', 'de provincie')).toBe(
+      'Niet getoond: de provincie verschilt met minder dan 5 gemeenten van alle respondenten, zodat de antwoorden van die gemeenten anders af te leiden zouden zijn.',
+    );
   });
 
   it('leaves out suppressed series', () => {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { MIN_GROUP_SIZE, type ComparedQuestion, type NumericSummary, type OptionCount, type QuestionResult, type QuestionSummary } from './results-types.js';
+import { MIN_GROUP_SIZE, type ComparedQuestion, type NumericSummary, type OptionCount, type QuestionResult, type QuestionSummary, type SuppressedReason } from './results-types.js';
 
 /**
  * Server-rendered SVG bar charts of benchmark results (Preact components, no client script).
@@ -67,6 +67,33 @@ export function wrapText(text: string, maxChars: number, maxLines = 4): string[]
 
 /** A safe id fragment from a question code or label. */
 export const chartId = (prefix: string, code: string) => `${prefix}-${code.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+
+// ---------------------------------------------------------------------------------------
+// Why figures are withheld (restricted viewers)
+
+/** Shown instead of the distributions of others while an edition is not published (municipalities). */
+export const NOT_PUBLISHED_NOTE = 'De vergelijking met andere gemeenten verschijnt na de publicatie van de resultaten.';
+/** A group that differs from a larger group shown too (the panel, the province) by only a few municipalities. */
+export const smallDifferenceNote = (group = 'deze groep') =>
+  `Niet getoond: ${group} verschilt met minder dan ${MIN_GROUP_SIZE} gemeenten van alle respondenten, zodat de antwoorden van die gemeenten anders af te leiden zouden zijn.`;
+
+/**
+ * The Dutch sentence for a withheld result, by its reason; `smallGroup` is the caller's
+ * sentence for too few respondents, `group` names the group for a small difference.
+ */
+export function suppressionMessage(r: { suppressed?: boolean; suppressedReason?: SuppressedReason }, smallGroup: string, group?: string): string {
+  switch (r.suppressedReason) {
+    case 'not_published':
+      return NOT_PUBLISHED_NOTE;
+    case 'small_difference':
+      return smallDifferenceNote(group);
+    default:
+      return smallGroup;
+  }
+}
+
+/** The short text for a withheld matrix row or n: "<5", or "niet getoond" when the group itself is large enough. */
+const withheldN = (r: { suppressedReason?: SuppressedReason } | undefined) => (r?.suppressedReason === 'small_difference' || r?.suppressedReason === 'not_published' ? 'niet getoond' : `<${MIN_GROUP_SIZE}`);
 
 // ---------------------------------------------------------------------------------------
 // Series from results
@@ -383,7 +410,7 @@ export function MatrixChart({ id, title, series, own }: { id: string; title: str
                   )}
                   {!row || row.suppressed || row.n === 0 ? (
                     <text class="bm-chart__value" x={barX + 4} y={r1(by + bh - 5)} font-size="11">
-                      {row?.suppressed ? `minder dan ${MIN_GROUP_SIZE} antwoorden: niet getoond` : 'geen antwoorden'}
+                      {row?.suppressed ? (row.suppressedReason === 'small_group' || !row.suppressedReason ? `minder dan ${MIN_GROUP_SIZE} antwoorden: niet getoond` : 'niet getoond') : 'geen antwoorden'}
                     </text>
                   ) : (
                     options.map((o, oi) => {
@@ -506,7 +533,7 @@ export function MatrixTable({ caption, series, own }: { caption: string; series:
           const c = row?.options.find((x) => x.code === o.code);
           return `${c?.count ?? 0} (${formatPercent(c?.percent ?? null)})`;
         }),
-        row?.suppressed ? `<${MIN_GROUP_SIZE}` : String(row?.n ?? 0),
+        row?.suppressed ? withheldN(row) : String(row?.n ?? 0),
         ...(ownRows ? [s === series[0] ? (options.find((o) => o.code === ownRows[r.code])?.label ?? '—') : ''] : []),
       ]);
     }
@@ -514,12 +541,26 @@ export function MatrixTable({ caption, series, own }: { caption: string; series:
   return <FigureTable caption={caption} head={head} rows={rows} />;
 }
 
-/** Number questions: n, mean, median, minimum and maximum per series. */
+/** Under a number table with a withheld series. */
+export const NUMERIC_WITHHELD_NOTE = `Gemiddelde en mediaan worden niet getoond bij minder dan ${MIN_GROUP_SIZE} ingevulde getallen, of als de getallen van een groep met minder dan ${MIN_GROUP_SIZE} verschillen van die van alle respondenten.`;
+
+/** Whether any series has a lowest or highest value (restricted viewers never get them). */
+export const hasRange = (series: ChartSeries[]) => series.some((s) => s.result.numeric?.min != null || s.result.numeric?.max != null);
+
+/** n of a number summary: "<5" (or "niet getoond") when withheld. */
+export const numericN = (n: NumericSummary | undefined) => (n?.suppressed ? withheldN(n) : String(n?.n ?? 0));
+
+/**
+ * Number questions: n, mean and median per series, and the lowest and highest value when
+ * known (the programme team only: a municipality never sees single municipalities' answers).
+ * A withheld summary (fewer than MIN_GROUP_SIZE numbers) shows n "<5" and "–".
+ */
 export function NumericTable({ caption, series, unit }: { caption: string; series: ChartSeries[]; unit?: string | null }) {
   const u = unit ? ` (${unit})` : '';
-  const stat = (n: NumericSummary | undefined, k: keyof NumericSummary) => (k === 'n' ? String(n?.n ?? 0) : formatNumber(n?.[k] ?? null));
-  const head = ['Reeks', 'n', `Gemiddelde${u}`, `Mediaan${u}`, `Laagste${u}`, `Hoogste${u}`];
-  const rows = series.map((s) => [s.label, ...(['n', 'mean', 'median', 'min', 'max'] as const).map((k) => stat(s.result.numeric, k))]);
+  const range = hasRange(series);
+  const stats = range ? (['mean', 'median', 'min', 'max'] as const) : (['mean', 'median'] as const);
+  const head = ['Reeks', 'n', `Gemiddelde${u}`, `Mediaan${u}`, ...(range ? [`Laagste${u}`, `Hoogste${u}`] : [])];
+  const rows = series.map((s) => [s.label, numericN(s.result.numeric), ...stats.map((k) => formatNumber(s.result.numeric?.[k] ?? null))]);
   return <FigureTable caption={caption} head={head} rows={rows} />;
 }
 
@@ -551,7 +592,14 @@ export function QuestionFigure({ id, question, series, own, caption }: { id: str
       </p>
     );
   }
-  if (question.type === 'number') return <NumericTable caption={cap} series={shown} />;
+  if (question.type === 'number') {
+    return (
+      <>
+        <NumericTable caption={cap} series={shown} />
+        {shown.some((s) => s.result.numeric?.suppressed) && <p class="utrecht-paragraph bm-note">{NUMERIC_WITHHELD_NOTE}</p>}
+      </>
+    );
+  }
   return (
     <figure class="bm-figure">
       {question.type === 'matrix' ? <MatrixChart id={id} title={question.text} series={shown} own={own} /> : isChoice(question) && <ChoiceChart id={id} title={question.text} series={shown} own={own} />}

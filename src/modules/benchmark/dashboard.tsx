@@ -8,7 +8,7 @@ import { getEditionByYear, listEditions, type Edition } from './service.js';
 import { municipalityResults } from './results-service.js';
 import { joinNames } from './invitations-service.js';
 import { MIN_GROUP_SIZE, type MunicipalityQuestion, type MunicipalityResults } from './results-types.js';
-import { chartId, FigureTable, QuestionFigure, type ChartSeries } from './charts.js';
+import { chartId, FigureTable, NOT_PUBLISHED_NOTE, QuestionFigure, suppressionMessage, type ChartSeries } from './charts.js';
 import { BENCHMARK_HOME, yearParam } from './results.js';
 
 /**
@@ -59,7 +59,7 @@ function QuestionDashboard({ mq, results }: { mq: MunicipalityQuestion; results:
       {!isText && (
         <>
           {mq.all.suppressed ? (
-            <P class="bm-suppressed">{SUPPRESSED_ALL}</P>
+            <P class="bm-suppressed">{suppressionMessage(mq.all, SUPPRESSED_ALL)}</P>
           ) : (
             <>
               <P class="muted">
@@ -68,7 +68,7 @@ function QuestionDashboard({ mq, results }: { mq: MunicipalityQuestion; results:
                 {q.type === 'number' ? '.' : ', in procenten van wie de vraag beantwoordde.'}
               </P>
               <QuestionFigure id={chartId('grafiek', q.code)} question={q} series={series} own={mq.ownCodes} caption={`Cijfers: ${q.text}`} />
-              {mq.province.suppressed && <P class="bm-suppressed">{SUPPRESSED_PROVINCE}</P>}
+              {mq.province.suppressed && <P class="bm-suppressed">{suppressionMessage(mq.province, SUPPRESSED_PROVINCE, 'de provincie')}</P>}
               {rowsWithheld && <P class="bm-suppressed">Rijen met minder dan {MIN_GROUP_SIZE} antwoorden worden niet getoond.</P>}
             </>
           )}
@@ -153,7 +153,7 @@ export function MunicipalityDashboardView({
           deelnemende gemeenten en de gemeenten in de provincie {m.provinceName}. Het is geen afrekeninstrument: gebruik de uitkomsten om te leren en het gesprek te voeren.
         </P>
       </div>
-      {!published && <Alert kind="info">Editie {year} is nog niet gepubliceerd: de cijfers van andere gemeenten kunnen nog veranderen.</Alert>}
+      {!published && <Alert kind="info">Editie {year} is nog niet gepubliceerd. {results.comparisonSuppressed ? NOT_PUBLISHED_NOTE : 'De cijfers van andere gemeenten kunnen nog veranderen.'}</Alert>}
       {editions && <EditionSwitcher editions={editions} current={year} hrefOf={(y) => dashboardPath(y, m.cbsCode)} />}
       <ResponseStatus results={results} />
       <dl class="stat-list">

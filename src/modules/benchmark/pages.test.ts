@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
-import { createResultsFixture, municipalityIds, SECRET_TEXTS, type ResultsFixture } from '../../../test/helpers/benchmark-results.js';
+import { createDifferencingFixture, createResultsFixture, DIFF_CODES, municipalityIds, SECRET_TEXTS, type ResultsFixture } from '../../../test/helpers/benchmark-results.js';
 import { createSmallEdition } from '../../../test/helpers/benchmark.js';
 import { municipalities } from '../registry/schema.js';
 import { importShippedProvinceBoundaries } from './boundaries.js';
@@ -210,14 +210,19 @@ describe('municipality dashboard', () => {
     // Edition switcher (drafts hidden from coordinators).
     expect(html).toContain('href="/benchmark/2020/gemeenten/GM0344"');
     expect(html).not.toContain('href="/benchmark/2022/gemeenten/GM0344"');
-    // Own answer by text; distribution of all (7 respondents; AWARE n = 6) and province Utrecht (5; AWARE n = 5).
+    // Own answer by text; distribution of all (7 respondents; AWARE n = 6). Province Utrecht has
+    // 5 (AWARE n = 5): 6 − 5 = 1 would single out Amsterdam's answer, so the province is withheld.
     const aware = questionBlock(html, 'AWARE');
     expect(aware).toContain('<strong>Uw antwoord:</strong> Ja, voor alle ouderen');
     expect(aware).toContain('◀ Uw antwoord');
     const c1 = cells(aware);
-    expect(c1.slice(0, 6)).toEqual(['Antwoord', 'Alle gemeenten: aantal', 'Alle gemeenten: %', 'Provincie Utrecht: aantal', 'Provincie Utrecht: %', 'Uw antwoord']);
-    // ALL: all 3 of 6 (Utrecht, Amersfoort, Amsterdam); in PV26 2 of 5 (Utrecht, Amersfoort).
-    expect(c1.slice(6, 12)).toEqual(['Ja, voor alle ouderen', '3', '50,0%', '2', '40,0%', 'Uw antwoord']);
+    expect(c1.slice(0, 4)).toEqual(['Antwoord', 'Alle gemeenten: aantal', 'Alle gemeenten: %', 'Uw antwoord']);
+    // ALL: all 3 of 6 (Utrecht, Amersfoort, Amsterdam).
+    expect(c1.slice(4, 8)).toEqual(['Ja, voor alle ouderen', '3', '50,0%', 'Uw antwoord']);
+    expect(aware).toContain('Niet getoond: de provincie verschilt met minder dan 5 gemeenten van alle respondenten');
+    expect(aware).not.toContain('Te weinig respondenten in de provincie');
+    expect(html).not.toContain('Provincie Utrecht: aantal');
+    expect(html).toMatch(/<dt>Respondenten in Utrecht<\/dt>\s*<dd>5<\/dd>/);
     // Trend: 2019 Nee, 2020 Ja voor specifieke groepen, 2021 this edition.
     expect(cells(aware.slice(aware.indexOf('Uw antwoorden in eerdere edities')))).toEqual([
       'Editie',
@@ -284,5 +289,79 @@ describe('municipality dashboard', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Beantwoord door Baarn namens Baarn en Eemnes.');
     expect(questionBlock(res.body, 'AWARE')).toContain('<strong>Uw antwoord:</strong> Ja, voor specifieke groepen');
+  });
+});
+
+describe('municipality dashboard: what a municipality may not work out (fixture 2031–2034)', () => {
+  beforeAll(async () => {
+    await createDifferencingFixture(t.db);
+    const m = await municipalityIds(t.db, [DIFF_CODES.G[0]]);
+    await createUser(t.db, 'groningen@test.example', [{ role: 'municipality_coordinator', municipalityId: m[DIFF_CODES.G[0]] }]);
+  });
+
+  it('shows the province where it differs from all respondents by 5 or more, says why it is withheld elsewhere, and no lowest/highest number', async () => {
+    const res = await (await as('groningen@test.example')).get('/benchmark/2033/gemeenten/GM0014');
+    expect(res.statusCode).toBe(200);
+    const html = res.body;
+    expect(html).toMatch(/<dt>Respondenten in Nederland<\/dt>\s*<dd>11<\/dd>/);
+    expect(html).toMatch(/<dt>Respondenten in Groningen<\/dt>\s*<dd>6<\/dd>/);
+    // WEEK 2033: yes 6 of 11 nationally; in Groningen (G1–G6) 4 of 6. Groningen (the municipality) answered yes.
+    const week = cells(questionBlock(html, 'WEEK'));
+    expect(week.slice(0, 6)).toEqual(['Antwoord', 'Alle gemeenten: aantal', 'Alle gemeenten: %', 'Provincie Groningen: aantal', 'Provincie Groningen: %', 'Uw antwoord']);
+    expect(week.slice(6, 12)).toEqual(['Ja', '6', '54,5%', '4', '66,7%', 'Uw antwoord']);
+    // SUPPORT: 7 answered, 6 in Groningen: the province is withheld, with the reason.
+    const support = questionBlock(html, 'SUPPORT');
+    expect(support).toContain('Niet getoond: de provincie verschilt met minder dan 5 gemeenten van alle respondenten');
+    expect(cells(support).slice(0, 4)).toEqual(['Antwoord', 'Alle gemeenten: aantal', 'Alle gemeenten: %', 'Uw antwoord']);
+    // ROLES: the province row "Welzijnsorganisaties" (8 vs 6) is withheld, the others are shown.
+    const roles = cells(questionBlock(html, 'ROLES'));
+    expect(roles.slice(roles.indexOf('Welzijnsorganisaties (Provincie Groningen)'), roles.indexOf('Welzijnsorganisaties (Provincie Groningen)') + 6)).toEqual([
+      'Welzijnsorganisaties (Provincie Groningen)',
+      '–',
+      '–',
+      '–',
+      '–',
+      'niet getoond',
+    ]);
+    // HOURS: mean 142 / 7 = 20,3 and median 8 of all; no lowest or highest; the province's numbers (6 of 7) withheld.
+    const hours = questionBlock(html, 'HOURS');
+    expect(cells(hours)).toEqual(['Reeks', 'n', 'Gemiddelde', 'Mediaan', 'Alle gemeenten', '7', '20,3', '8', 'Provincie Groningen', 'niet getoond', '–', '–']);
+    expect(hours).not.toContain('Laagste');
+    expect(hours).not.toContain('100');
+    expect(hours).toContain('Gemiddelde en mediaan worden niet getoond bij minder dan 5 ingevulde getallen');
+    expect(html).not.toContain('style=');
+  });
+
+  it('before publication: own answers and trend, and the message that the comparison follows publication', async () => {
+    const res = await (await as('groningen@test.example')).get('/benchmark/2034/gemeenten/GM0014');
+    expect(res.statusCode).toBe(200);
+    const html = res.body;
+    expect(h1Count(html)).toBe(1);
+    expect(html).toContain('Editie 2034 is nog niet gepubliceerd. De vergelijking met andere gemeenten verschijnt na de publicatie van de resultaten.');
+    const week = questionBlock(html, 'WEEK');
+    expect(week).toContain('<strong>Uw antwoord:</strong> Ja');
+    expect(week).toContain('De vergelijking met andere gemeenten verschijnt na de publicatie van de resultaten.');
+    expect(week).not.toContain('Te weinig respondenten');
+    // No distribution anywhere; the trend of the own answers is there.
+    expect(html).not.toContain('Alle gemeenten: aantal');
+    expect(html).not.toContain('role="img"');
+    expect(cells(week.slice(week.indexOf('Uw antwoorden in eerdere edities')))).toEqual([
+      'Editie',
+      'Uw antwoord',
+      'Opmerking',
+      '2031',
+      'Ja',
+      '',
+      '2032',
+      'Ja',
+      '',
+      '2033',
+      'Ja',
+      '',
+      '2034',
+      'Ja',
+      'Deze editie',
+    ]);
+    expect(questionBlock(html, 'HOURS')).toContain('<strong>Uw antwoord:</strong> 7 uur');
   });
 });

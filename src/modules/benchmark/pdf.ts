@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { nlDate } from '../registry/ui.js';
-import { formatNumber, formatPercent, type ChartSeries, type OwnCodes } from './charts.js';
-import { MIN_GROUP_SIZE, type NumericSummary, type OptionCount, type QuestionResult, type QuestionSummary } from './results-types.js';
+import { formatNumber, formatPercent, hasRange, NUMERIC_WITHHELD_NOTE, numericN, type ChartSeries, type OwnCodes } from './charts.js';
+import { MIN_GROUP_SIZE, type OptionCount, type QuestionResult, type QuestionSummary } from './results-types.js';
 
 /**
  * PDF building blocks for the benchmark documents (national report, factsheet, a respondent's
@@ -513,9 +513,10 @@ function optionList(results: QuestionResult[], pick: (r: QuestionResult) => Opti
   for (const r of results) for (const o of pick(r)) if (!seen.has(o.code)) seen.set(o.code, o.label);
   return [...seen].map(([code, label]) => ({ code, label }));
 }
-type ResultRow = NonNullable<QuestionResult['rows']>[number] & { suppressed?: boolean };
+type ResultRow = NonNullable<QuestionResult['rows']>[number];
 const rowOf = (r: QuestionResult, code: string) => r.rows?.find((x) => x.code === code) as ResultRow | undefined;
-const rowN = (r: ResultRow | undefined) => (r?.suppressed ? `<${MIN_GROUP_SIZE}` : String(r?.n ?? 0));
+/** A withheld row: "<5", or "niet getoond" when it is withheld for another reason than its own size. */
+const rowN = (r: ResultRow | undefined) => (r?.suppressed ? (r.suppressedReason && r.suppressedReason !== 'small_group' ? 'niet getoond' : `<${MIN_GROUP_SIZE}`) : String(r?.n ?? 0));
 const findCount = (list: OptionCount[] | undefined, code: string) => list?.find((o) => o.code === code);
 const countText = (c: OptionCount | undefined, n: number) => (n === 0 ? '–' : `${c?.count ?? 0} (${formatPercent(c?.percent ?? 0)})`);
 const legendLabel = (s: ChartSeries) => `${s.label} (n = ${s.result.n})`;
@@ -563,7 +564,7 @@ export function matrixChart(title: string, series: ChartSeries[], own?: OwnCodes
         values: series.map((s) => {
           const r = rowOf(s.result, row.code);
           const c = findCount(r?.options, o.code);
-          if (r?.suppressed) return { percent: null, text: `minder dan ${MIN_GROUP_SIZE} antwoorden` };
+          if (r?.suppressed) return { percent: null, text: r.suppressedReason && r.suppressedReason !== 'small_group' ? 'niet getoond' : `minder dan ${MIN_GROUP_SIZE} antwoorden` };
           return !r || r.n === 0 ? { percent: null, text: 'geen antwoorden' } : { percent: c?.percent ?? 0, count: c?.count ?? 0 };
         }),
       })),
@@ -610,13 +611,19 @@ export function matrixTable(series: ChartSeries[], own?: OwnCodes): { columns: T
   };
 }
 
-/** The figures of a number question: n, mean, median, lowest and highest per series. */
+/**
+ * The figures of a number question: n, mean and median per series, and the lowest and highest
+ * value when known (programme team only; a municipality never gets them). A withheld summary
+ * (fewer than MIN_GROUP_SIZE numbers) shows n "<5" and "–".
+ */
 export function numericTable(series: ChartSeries[], unit?: string | null): { columns: TableColumn[]; rows: string[][] } {
   const u = unit ? ` (${unit})` : '';
-  const stat = (n: NumericSummary | undefined, k: keyof NumericSummary) => (k === 'n' ? String(n?.n ?? 0) : formatNumber(n?.[k] ?? null));
+  const range = hasRange(series);
+  const stats = range ? (['mean', 'median', 'min', 'max'] as const) : (['mean', 'median'] as const);
+  const headers = range ? ['Gemiddelde', 'Mediaan', 'Laagste', 'Hoogste'] : ['Gemiddelde', 'Mediaan'];
   return {
-    columns: [{ header: 'Reeks', width: 1.6 }, { header: 'n', width: 0.6, align: 'right' }, ...['Gemiddelde', 'Mediaan', 'Laagste', 'Hoogste'].map((h) => ({ header: `${h}${u}`, align: 'right' as const }))],
-    rows: series.map((s) => [s.label, ...(['n', 'mean', 'median', 'min', 'max'] as const).map((k) => stat(s.result.numeric, k))]),
+    columns: [{ header: 'Reeks', width: 1.6 }, { header: 'n', width: 0.6, align: 'right' }, ...headers.map((h) => ({ header: `${h}${u}`, align: 'right' as const }))],
+    rows: series.map((s) => [s.label, numericN(s.result.numeric), ...stats.map((k) => formatNumber(s.result.numeric?.[k] ?? null))]),
   };
 }
 
@@ -656,6 +663,7 @@ export function questionBlock(pdf: PdfWriter, question: QuestionSummary, series:
   if (question.type === 'number') {
     const t = numericTable(shown, o.unit);
     pdf.table(t.columns, t.rows, { caption: `Cijfers: ${question.text}`, rowHeaders: true });
+    if (shown.some((s) => s.result.numeric?.suppressed)) pdf.paragraph(NUMERIC_WITHHELD_NOTE, { style: 'muted', size: 9 });
     return;
   }
   if (!spec) return;

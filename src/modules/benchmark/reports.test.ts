@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { addResponse, createSmallEdition, smallDefinition } from '../../../test/helpers/benchmark.js';
+import { createDifferencingFixture, DIFF_CODES, municipalityIds, setEditionStatus, type DifferencingFixture } from '../../../test/helpers/benchmark-results.js';
 import { lastAudit, municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import type { Db } from '../../platform/db/index.js';
@@ -272,6 +273,14 @@ describe('national report', () => {
     expect(text).toContain('2019*: minder dan 5 respondenten 2020 (n = 6)');
     expect(text).toContain('Cijfers van minder dan 5 gemeenten worden niet getoond');
     expect(text).not.toContain('Geheime opmerking');
+    // Response: the totals, no small group sizes: the panel of 3 and the counts per province (Utrecht 1) are withheld.
+    expect(text).toContain('Uitgenodigd: 8');
+    expect(text).toContain('Ingevuld en ingediend: 6');
+    expect(text).toContain('Panel (ingevuld in 2020 én 2019): minder dan 5 gemeenten');
+    expect(text).toContain('De respons per provincie staat alleen in het rapport voor het programmateam');
+    expect(text).not.toContain('Utrecht 1 0 1 100,0%');
+    expect(text).not.toContain('Noord-Holland 7 1 5 71,4%');
+    expect(text).not.toContain('Respons per provincie');
 
     const before = (await exportsBy('amsterdam@test.example')).length;
     expect((await coord.get('/benchmark/2021/rapport.pdf')).statusCode).toBe(404); // closed, not published
@@ -310,9 +319,12 @@ describe('municipality factsheet', () => {
     expect(text).toContain('Doet uw gemeente mee aan de Week tegen Eenzaamheid?');
     expect(text).toContain('Antwoord Amsterdam: Ja');
     expect(text).toContain('Eerdere edities: 2019: Nee');
-    expect(text).toContain('Alle gemeenten: n = 6; Noord-Holland: n = 5');
-    expect(text).toContain('Alle gemeenten: 66,7% (4)');
-    expect(text).toContain('Noord-Holland: 80,0% (4)');
+    // Noord-Holland has 5 of the 6: 6 − 5 = 1 (Utrecht) would be revealed by subtraction, so the
+    // province figures are withheld (the programme team's full figures: yes 4 of 5 = 80,0%).
+    expect(text).toContain('Alle gemeenten: n = 6; Noord-Holland: niet getoond (verschilt met minder dan 5 gemeenten van alle respondenten)');
+    expect(text).toContain('Provincie Noord-Holland: Niet getoond: de provincie verschilt met minder dan 5 gemeenten van alle respondenten');
+    expect(text).toContain('Ja (uw antwoord) 4 (66,7%) Nee 2 (33,3%) Beantwoord door (n) 6');
+    expect(text).not.toContain('80,0%');
     expect(text).toContain('Ja (uw antwoord)');
     expect(text).toContain('Uw antwoord');
     // Its own free text is shown; nobody else's.
@@ -406,5 +418,68 @@ describe("the respondent's copy", () => {
       expect(res.body).not.toContain('Amsterdam');
     }
     expect((await t.db.select().from(auditLog).where(eq(auditLog.action, 'export'))).length).toBe(before);
+  });
+});
+
+describe('PDFs for restricted viewers: nothing to subtract, no min/max, nothing before publication (fixture 2031–2034)', () => {
+  let d: DifferencingFixture;
+  beforeAll(async () => {
+    d = await createDifferencingFixture(t.db);
+    const m = await municipalityIds(t.db, [DIFF_CODES.G[0]]);
+    await createUser(t.db, 'groningen@test.example', [{ role: 'municipality_coordinator', municipalityId: m[DIFF_CODES.G[0]] }]);
+  });
+
+  it("the coordinator's national report withholds panel figures that differ from all respondents by 1 to 4, and min/max", async () => {
+    // 2033 compared with 2032 (the previous published edition); panel G1–G6, F1, F2 (8):
+    // 2033 has 11 (11 − 8 = 3: withheld), 2032 had exactly the 8 (difference 0: shown).
+    const coord = await as('groningen@test.example');
+    const text = expectPdf(await coord.get('/benchmark/2033/rapport.pdf'), /benchmark-2033-landelijk-rapport\.pdf/);
+    expect(text).toContain('Panel (ingevuld in 2033 én 2032): 8 gemeenten');
+    expect(text).toContain('2033: n = 11; 2032: n = 8; 2033*: niet getoond (verschilt met minder dan 5 gemeenten van alle respondenten); 2032*: n = 8');
+    expect(text).toContain('Panelcijfers (*): Niet getoond: het panel verschilt met minder dan 5 gemeenten van alle respondenten');
+    // WEEK: 2033 yes 6 of 11; 2032 yes 6 of 8; 2032* the same 8.
+    expect(text).toContain('Ja 6 (54,5%) 6 (75,0%) 6 (75,0%)');
+    expect(text).not.toContain('2033*: 75,0% (6)');
+    // SUPPORT: the 7 who answered in 2033 are all in the panel (difference 0): shown.
+    expect(text).toContain('Sociale kaart 2033: 85,7% (6) 2033*: 85,7% (6)');
+    // HOURS: 2033 mean 20,3 and median 8 of 7 numbers; 2032 only 3 numbers; never min and max.
+    expect(text).toContain('Reeks n Gemiddelde Mediaan 2033 7 20,3 8 2032 <5 – –');
+    expect(text).not.toContain('Laagste');
+    expect(text).toContain('Gemiddelde en mediaan worden niet getoond bij minder dan 5 ingevulde getallen');
+    // The programme team's report has the panel, the lowest and highest number.
+    const full = textOf((await (await as('admin@test.example')).get('/benchmark/2033/rapport.pdf')).rawPayload);
+    expect(full).toContain('2033: n = 11; 2032: n = 8; 2033*: n = 8; 2032*: n = 8');
+    expect(full).toContain('Laagste');
+    expect(full).toContain('2033 7 20,3 8 2 100');
+  });
+
+  it('the report notes a question changed in an edition between the two compared', async () => {
+    // With 2032 not published, a coordinator's 2033 report compares with 2031; AWARE was marked in 2032.
+    await setEditionStatus(t.db, d.e2032, 'closed');
+    try {
+      const text = textOf((await (await as('groningen@test.example')).get('/benchmark/2033/rapport.pdf')).rawPayload);
+      expect(text).toContain('Vergeleken met de editie 2031');
+      expect(text).toContain('Deze vraag is na 2031 gewijzigd en daarom niet vergeleken met 2031.');
+    } finally {
+      await setEditionStatus(t.db, d.e2032, 'published');
+    }
+  });
+
+  it("the factsheet: the province where allowed, no min/max; before publication only the municipality's own answers", async () => {
+    const coord = await as('groningen@test.example');
+    const text = expectPdf(await coord.get('/benchmark/2033/gemeenten/GM0014/factsheet.pdf'), /factsheet-GM0014/);
+    expect(text).toContain('Vergeleken met 11 gemeenten landelijk en 6 in Groningen');
+    // WEEK: yes 6 of 11 nationally, 4 of 6 in Groningen.
+    expect(text).toContain('Alle gemeenten: 54,5% (6)');
+    expect(text).toContain('Groningen: 66,7% (4)');
+    expect(text).not.toContain('Laagste');
+    const open = expectPdf(await coord.get('/benchmark/2034/gemeenten/GM0014/factsheet.pdf'), /factsheet-GM0014/);
+    expect(open).toContain('Editie 2034 is nog niet gepubliceerd. De vergelijking met andere gemeenten verschijnt na de publicatie van de resultaten.');
+    expect(open).toContain('Antwoord Groningen: Ja');
+    // (2019: the response of Groningen in this file's own 2019 edition.)
+    expect(open).toContain('Eerdere edities: 2019: Ja; 2031: Ja; 2032: Ja; 2033: Ja');
+    expect(open).not.toContain('Vergeleken met');
+    expect(open).not.toContain('Alle gemeenten: n =');
+    expect(open).not.toMatch(/\d+,\d%/);
   });
 });

@@ -5,7 +5,7 @@ import type { Db } from '../../platform/db/index.js';
 import { ForbiddenError, NotFoundError } from '../../platform/http/errors.js';
 import { ErrorPage } from '../../platform/views/error-page.js';
 import { findMunicipalityByCode } from '../registry/service.js';
-import { comparedSeries, formatPercent, PANEL_NOTE } from './charts.js';
+import { comparedSeries, formatPercent, NOT_PUBLISHED_NOTE, PANEL_NOTE, smallDifferenceNote } from './charts.js';
 import { responseByProvince, responseTotal } from './invitations-service.js';
 import { RESPONDENT_PATH, resolveLink, type LinkState } from './links.js';
 import { dutchDate, NOT_COMPARABLE_NOTE, pdfHeaders, PdfWriter, questionBlock } from './pdf.js';
@@ -47,9 +47,19 @@ function byPillar<T>(items: T[], pillarOf: (t: T) => Pillar): { pillar: Pillar; 
   return [...groups].sort((a, b) => order(a[0]) - order(b[0])).map(([pillar, list]) => ({ pillar, items: list }));
 }
 
+/** "label: n = 6" per series; a withheld series says why in a few words. */
 function nLine(series: { label: string; result: QuestionResult }[]): string {
-  return series.map((s) => (s.result.suppressed ? `${s.label}: minder dan ${MIN_GROUP_SIZE} respondenten` : `${s.label}: n = ${s.result.n}`)).join('; ');
+  const withheld = (r: QuestionResult) =>
+    r.suppressedReason === 'small_difference'
+      ? `niet getoond (verschilt met minder dan ${MIN_GROUP_SIZE} gemeenten van alle respondenten)`
+      : r.suppressedReason === 'not_published'
+        ? 'na publicatie'
+        : `minder dan ${MIN_GROUP_SIZE} respondenten`;
+  return series.map((s) => `${s.label}: ${s.result.suppressed ? withheld(s.result) : `n = ${s.result.n}`}`).join('; ');
 }
+
+/** A count shown to restricted viewers: "minder dan 5" when withheld. */
+const countText = (n: number, withheld: boolean | undefined) => (withheld ? `minder dan ${MIN_GROUP_SIZE}` : String(n));
 
 export interface NationalReportInput {
   edition: Edition;
@@ -80,24 +90,31 @@ export async function nationalReportPdf({ edition, results, provinces, full, now
   pdf.heading(1, 'Methode en respons');
   const total = responseTotal(provinces);
   const invitedAny = total.invited > 0;
+  const respondents = countText(results.respondents, results.respondentsSuppressed);
   if (edition.imported || !invitedAny) {
     pdf.paragraph(
       edition.imported
         ? 'Deze editie is overgenomen uit een eerder onderzoek; de uitnodigingen zijn niet via dit platform verstuurd. Daarom is alleen het aantal ingevulde vragenlijsten bekend.'
         : 'Voor deze editie zijn (nog) geen uitnodigingen via het platform verstuurd; alleen het aantal ingevulde vragenlijsten is bekend.',
     );
-    pdf.labelled('Ingevulde vragenlijsten', String(results.respondents));
+    pdf.labelled('Ingevulde vragenlijsten', respondents);
   } else {
     pdf.paragraph(
       'De contactpersonen van de deelnemende gemeenten kregen een persoonlijke link naar de vragenlijst. Eén contactpersoon kan antwoorden namens meerdere gemeenten (een gezamenlijke aanpak); het antwoord telt dan voor de eerstgenoemde gemeente.',
     );
     pdf.labelled('Uitgenodigd', String(total.invited));
-    pdf.labelled('Ingevuld en ingediend', String(results.respondents));
-    pdf.labelled('Respons', formatPercent(total.ratePercent));
+    pdf.labelled('Ingevuld en ingediend', respondents);
+    pdf.labelled('Respons', results.respondentsSuppressed ? '–' : formatPercent(total.ratePercent));
   }
-  if (compare && results.panelSize != null) pdf.labelled(`Panel (ingevuld in ${year} én ${compare.year})`, `${results.panelSize} gemeenten`);
+  if (compare && results.panelSize != null) pdf.labelled(`Panel (ingevuld in ${year} én ${compare.year})`, `${countText(results.panelSize, results.panelSizeSuppressed)} gemeenten`);
   pdf.space(4);
-  if (edition.imported || !invitedAny) {
+  if (!full) {
+    // Per province the counts are small (and the invitations bound them), so any per-province
+    // table would reveal groups of fewer than MIN_GROUP_SIZE: the programme team's report only.
+    pdf.paragraph(
+      `De respons per provincie staat alleen in het rapport voor het programmateam: per provincie gaat het soms om minder dan ${MIN_GROUP_SIZE} gemeenten, en zulke kleine aantallen worden niet getoond.`,
+    );
+  } else if (edition.imported || !invitedAny) {
     const rows = provinces.map((p) => [p.provinceName, String(p.submitted)]);
     rows.push(['Totaal', String(total.submitted)]);
     pdf.table([{ header: 'Provincie', width: 2 }, { header: 'Ingevuld', align: 'right' }], rows, { caption: 'Ingevulde vragenlijsten per provincie', rowHeaders: true });
@@ -119,10 +136,14 @@ export async function nationalReportPdf({ edition, results, provinces, full, now
   pdf.paragraph('De percentages zijn berekend over de gemeenten die de vraag beantwoordden (n). Bij vragen met meerdere antwoorden kunnen de percentages samen meer dan 100% zijn.');
   if (compare) {
     pdf.paragraph(
-      `Elke vraag wordt vergeleken met dezelfde vraag in ${compare.year}, behalve als de vraag in deze editie is gewijzigd. De cijfers van het panel (met een * gemarkeerd) gaan alleen over de gemeenten die in beide edities de vragenlijst invulden: zo blijkt of een verschil komt door een andere groep gemeenten of door een echte verandering.`,
+      `Elke vraag wordt vergeleken met dezelfde vraag in ${compare.year}, behalve als de vraag sindsdien is gewijzigd. De cijfers van het panel (met een * gemarkeerd) gaan alleen over de gemeenten die in beide edities de vragenlijst invulden: zo blijkt of een verschil komt door een andere groep gemeenten of door een echte verandering.`,
     );
   }
-  if (!full) pdf.paragraph(`Cijfers van minder dan ${MIN_GROUP_SIZE} gemeenten worden niet getoond, zodat ze niet naar één gemeente te herleiden zijn.`);
+  if (!full) {
+    pdf.paragraph(
+      `Cijfers van minder dan ${MIN_GROUP_SIZE} gemeenten worden niet getoond, zodat ze niet naar één gemeente te herleiden zijn. Om dezelfde reden ontbreken de panelcijfers van een vraag als het panel met minder dan ${MIN_GROUP_SIZE} gemeenten verschilt van alle respondenten, en staan bij getallen het gemiddelde en de mediaan maar niet de laagste en hoogste waarde.`,
+    );
+  }
 
   // Per pillar and action line
   let number = 0;
@@ -138,9 +159,14 @@ function nationalQuestion(pdf: PdfWriter, c: ComparedQuestion, number: number, y
   const q = c.current.question;
   const series = comparedSeries(c, { year, compareYear, panel: !!c.panel });
   const lines: { text: string; style?: 'muted' | 'italic' }[] = [{ text: nLine(series), style: 'muted' }];
-  if (q.notComparable && compareYear != null) lines.push({ text: NOT_COMPARABLE_NOTE, style: 'italic' });
-  else if (compareYear != null && !c.previous) lines.push({ text: `Deze vraag kwam in ${compareYear} niet (zo) voor.`, style: 'italic' });
+  if (compareYear != null && !c.previous) {
+    const changed = c.previousMissing === 'not_comparable' || (!c.previousMissing && q.notComparable);
+    // The mark in this edition: "changed in this edition"; else it changed in an edition in between (or the type differs).
+    if (changed) lines.push({ text: q.notComparable && compareYear < year ? NOT_COMPARABLE_NOTE : `Deze vraag is na ${Math.min(year, compareYear)} gewijzigd en daarom niet vergeleken met ${compareYear}.`, style: 'italic' });
+    else lines.push({ text: `Deze vraag kwam in ${compareYear} niet (zo) voor.`, style: 'italic' });
+  }
   if (series.some((s) => s.label.endsWith('*') && !s.result.suppressed)) lines.push({ text: PANEL_NOTE, style: 'italic' });
+  if (series.some((s) => s.result.suppressedReason === 'small_difference')) lines.push({ text: `Panelcijfers (*): ${smallDifferenceNote('het panel')}`, style: 'italic' });
   if (series.every((s) => s.result.suppressed)) lines.push({ text: `Geen cijfers: ${SUPPRESSED}.`, style: 'italic' });
   questionBlock(pdf, q, series, { heading: `${number}. ${q.text}`, lines });
 }
@@ -164,14 +190,20 @@ export async function factsheetPdf({ results, edition, now = new Date() }: Facts
     if (r.primary.cbsCode !== m.cbsCode) lines.push(`Ingevuld door ${r.primary.name} namens een gezamenlijke aanpak met ${m.name}`);
     if (r.represented.length > 1) lines.push(`De antwoorden gelden voor: ${r.represented.map((x) => x.name).join(', ')}`);
   }
-  lines.push(`Vergeleken met ${results.respondents} gemeenten landelijk en ${results.provinceRespondents} in ${m.provinceName}`);
+  const notPublished = results.comparisonSuppressed === 'not_published';
+  if (notPublished) lines.push(`Editie ${year} is nog niet gepubliceerd. ${NOT_PUBLISHED_NOTE}`);
+  else lines.push(`Vergeleken met ${results.respondents} gemeenten landelijk en ${countText(results.provinceRespondents, results.provinceRespondentsSuppressed)} in ${m.provinceName}`);
   lines.push(`Gemaakt op ${dutchDate(now)}`);
   pdf.titleBlock(`Factsheet benchmark ${year}`, `${m.name} (${m.cbsCode})`, lines);
   pdf.space(16);
   pdf.paragraph(ABOUT);
-  pdf.paragraph(
-    `Bij elke vraag staat het antwoord van ${m.name} naast de verdeling onder alle gemeenten die de vragenlijst indienden ("Alle gemeenten") en onder de gemeenten in de provincie ${m.provinceName} ("${m.provinceName}"). De percentages zijn berekend over wie de vraag beantwoordde (n). Groepen van minder dan ${MIN_GROUP_SIZE} gemeenten worden niet getoond.`,
-  );
+  if (notPublished) {
+    pdf.paragraph(`Bij elke vraag staat het antwoord van ${m.name}, met de antwoorden in eerdere edities. ${NOT_PUBLISHED_NOTE}`);
+  } else {
+    pdf.paragraph(
+      `Bij elke vraag staat het antwoord van ${m.name} naast de verdeling onder alle gemeenten die de vragenlijst indienden ("Alle gemeenten") en onder de gemeenten in de provincie ${m.provinceName} ("${m.provinceName}"). De percentages zijn berekend over wie de vraag beantwoordde (n). Groepen van minder dan ${MIN_GROUP_SIZE} gemeenten worden niet getoond, en de provincie ook niet als die met minder dan ${MIN_GROUP_SIZE} gemeenten van alle gemeenten verschilt.`,
+    );
+  }
 
   const provinceLabel = m.provinceName;
   for (const group of results.pillars) {
@@ -187,9 +219,12 @@ export async function factsheetPdf({ results, edition, now = new Date() }: Facts
       if (mq.trend.length) {
         qLines.push({ label: 'Eerdere edities', text: mq.trend.map((t) => `${t.year}: ${t.text}${t.comparable ? '' : ' (vraag gewijzigd, niet vergelijkbaar)'}`).join('; ') });
       }
-      qLines.push({ text: nLine(series), style: 'muted' });
-      if (mq.all.suppressed) qLines.push({ text: `Alle gemeenten: ${SUPPRESSED}.`, style: 'italic' });
-      if (mq.province.suppressed) qLines.push({ text: `Provincie ${provinceLabel}: ${SUPPRESSED}.`, style: 'italic' });
+      // Not published: the own answers only (said once, at the top).
+      if (!notPublished) {
+        qLines.push({ text: nLine(series), style: 'muted' });
+        if (mq.all.suppressed) qLines.push({ text: `Alle gemeenten: ${SUPPRESSED}.`, style: 'italic' });
+        if (mq.province.suppressed) qLines.push({ text: `Provincie ${provinceLabel}: ${mq.province.suppressedReason === 'small_difference' ? smallDifferenceNote('de provincie') : `${SUPPRESSED}.`}`, style: 'italic' });
+      }
       questionBlock(pdf, q, series, { heading: q.text, lines: qLines, own: mq.ownCodes });
     }
   }

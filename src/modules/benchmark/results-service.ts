@@ -19,6 +19,7 @@ import {
   type QuestionSummary,
   type ResultFilter,
   type SizeClass,
+  type SuppressedReason,
 } from './results-types.js';
 
 /**
@@ -311,19 +312,52 @@ const countsFor = (q: Question, agg: Agg, row: string, n: number): OptionCount[]
     return { code: o.code, label: o.label, count, percent: percentOf(count, n) };
   });
 
+/** Respondents who answered a matrix row: one option per row per response, so the sum of its counts. */
+const rowTotal = (q: Question, agg: Agg, row: string) => optionList(q, agg, row).reduce((s, o) => s + (agg.counts.get(key(q.id, row, o.code)) ?? 0), 0);
+
+/** The rest of a larger group that is shown too is 1 to MIN_GROUP_SIZE − 1: subtraction would reveal their answers. */
+const smallDifference = (whole: number, part: number) => whole - part > 0 && whole - part < MIN_GROUP_SIZE;
+
+const withheldNumeric = (reason: SuppressedReason): NumericSummary => ({ n: 0, mean: null, median: null, min: null, max: null, suppressed: true, suppressedReason: reason });
+
+/** A result with every figure withheld: n 0, no counts (show "<5" or the reason). */
+function withheldResult(q: Question, question: QuestionSummary, reason: SuppressedReason): QuestionResult {
+  const res: QuestionResult = { question, n: 0, options: [], suppressed: true, suppressedReason: reason };
+  if (q.type === 'matrix') res.rows = q.rows.map((r) => ({ code: r.code, label: r.label, n: 0, options: [], suppressed: true, suppressedReason: reason }));
+  if (q.type === 'number') res.numeric = withheldNumeric(reason);
+  return res;
+}
+
+interface BuildOptions {
+  /** A restricted viewer (everyone but the programme team): withhold what could reveal one municipality. */
+  suppress?: boolean;
+  /**
+   * The larger group this group is part of and that the viewer sees too (the panel is part of
+   * all respondents; the province is part of the national figures). With `suppress`, figures
+   * whose rest (larger minus this) is 1 to MIN_GROUP_SIZE − 1 are withheld: per question, per
+   * matrix row, and the numbers of a number question.
+   */
+  partOf?: Agg;
+  /** With `suppress`: withhold every figure for this reason (e.g. not published). */
+  withhold?: SuppressedReason;
+}
+
 /**
- * The result of one question from the aggregates. With `suppress`, a distribution with
- * n < MIN_GROUP_SIZE is withheld: suppressed is true, n is 0 and there are no counts (show
- * "<5"), so no figure can reveal the answer of a single other municipality.
+ * The result of one question from the aggregates. With `suppress` (restricted viewers), a
+ * distribution with n < MIN_GROUP_SIZE is withheld: suppressed is true, n is 0 and there are no
+ * counts (show "<5"), so no figure can reveal the answer of a single other municipality; so is
+ * one that differs from its larger group (`partOf`) by fewer than MIN_GROUP_SIZE respondents.
+ * Number questions: restricted viewers never get min and max (null), and mean and median only
+ * from MIN_GROUP_SIZE numbers on.
  */
-function buildQuestionResult(q: Question, section: Pick<Section, 'code' | 'title' | 'pillar'>, agg: Agg, suppress = false): QuestionResult {
+function buildQuestionResult(q: Question, section: Pick<Section, 'code' | 'title' | 'pillar'>, agg: Agg, o: BuildOptions = {}): QuestionResult {
   const question = summaryOf(q, section);
   const n = agg.n.get(q.id) ?? 0;
-  if (suppress && n < MIN_GROUP_SIZE) {
-    const res: QuestionResult = { question, n: 0, options: [], suppressed: true };
-    if (q.type === 'matrix') res.rows = q.rows.map((r) => ({ code: r.code, label: r.label, n: 0, options: [], suppressed: true }));
-    if (q.type === 'number') res.numeric = { n: 0, mean: null, median: null, min: null, max: null };
-    return res;
+  const suppress = o.suppress ?? false;
+  if (suppress) {
+    if (o.withhold) return withheldResult(q, question, o.withhold);
+    if (n < MIN_GROUP_SIZE) return withheldResult(q, question, 'small_group');
+    if (o.partOf && smallDifference(o.partOf.n.get(q.id) ?? 0, n)) return withheldResult(q, question, 'small_difference');
   }
   switch (q.type) {
     case 'single':
@@ -332,17 +366,26 @@ function buildQuestionResult(q: Question, section: Pick<Section, 'code' | 'title
       return { question, n, options: countsFor(q, agg, '', n) };
     case 'matrix': {
       const rows = q.rows.map((r) => {
-        // One option per row per response: the row's n is the sum of its counts.
-        const opts = optionList(q, agg, r.code);
-        const rowN = opts.reduce((s, o) => s + (agg.counts.get(key(q.id, r.code, o.code)) ?? 0), 0);
-        if (suppress && rowN < MIN_GROUP_SIZE) return { code: r.code, label: r.label, n: 0, options: [], suppressed: true };
+        const rowN = rowTotal(q, agg, r.code);
+        if (suppress && rowN < MIN_GROUP_SIZE) return { code: r.code, label: r.label, n: 0, options: [], suppressed: true, suppressedReason: 'small_group' as const };
+        if (suppress && o.partOf && smallDifference(rowTotal(q, o.partOf, r.code), rowN))
+          return { code: r.code, label: r.label, n: 0, options: [], suppressed: true, suppressedReason: 'small_difference' as const };
         return { code: r.code, label: r.label, n: rowN, options: countsFor(q, agg, r.code, rowN) };
       });
       return { question, n, options: [], rows };
     }
     case 'number': {
       const num = agg.numeric.get(q.id) ?? { n: 0, mean: null, median: null, min: null, max: null };
-      const numeric = suppress && num.n < MIN_GROUP_SIZE ? { n: 0, mean: null, median: null, min: null, max: null } : num;
+      let numeric: NumericSummary = num;
+      if (suppress) {
+        const whole = o.partOf?.numeric.get(q.id)?.n ?? 0;
+        numeric =
+          num.n < MIN_GROUP_SIZE
+            ? withheldNumeric('small_group')
+            : o.partOf && smallDifference(whole, num.n)
+              ? withheldNumeric('small_difference')
+              : { ...num, min: null, max: null };
+      }
       const dk = agg.counts.get(key(q.id, '', DONT_KNOW)) ?? 0;
       return { question, n, options: q.dontKnow ? [{ code: DONT_KNOW, label: DONT_KNOW_LABEL, count: dk, percent: percentOf(dk, n) }] : [], numeric };
     }
@@ -359,10 +402,26 @@ interface Located {
 }
 const locate = (sections: Section[]): Located[] => sections.flatMap((section) => section.questions.map((q) => ({ q, section })));
 
-/** The same question (by code) in another edition, or null when absent, of another type, or marked not comparable. */
-function comparable(current: Question, other: Located | undefined): Located | null {
-  if (!other || current.notComparable || other.q.type !== current.type) return null;
-  return other;
+/**
+ * The question codes marked notComparable in an edition with year in (min(a, b), max(a, b)]:
+ * such a question changed after the older of the two editions, so the two are not comparable
+ * — whichever of them is being viewed (the own trend follows the same rule).
+ */
+async function changedBetween(db: Db, a: number, b: number): Promise<Set<string>> {
+  const { rows } = await db.execute<{ code: string }>(sql`
+    select distinct q.code
+      from benchmark_questions q
+      join benchmark_editions e on e.id = q.edition_id
+     where q.not_comparable and e.deleted_at is null
+       and e.year > ${Math.min(a, b)}::int and e.year <= ${Math.max(a, b)}::int`);
+  return new Set(rows.map((r) => r.code));
+}
+
+/** The same question (by code) in the compared edition, or why there is none. */
+function comparable(current: Question, other: Located | undefined, changed: Set<string>): { prev: Located | null; missing?: ComparedQuestion['previousMissing'] } {
+  if (!other) return { prev: null, missing: 'absent' };
+  if (changed.has(current.code) || other.q.type !== current.type) return { prev: null, missing: 'not_comparable' };
+  return { prev: other };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -374,7 +433,11 @@ export interface NationalResultsOptions {
   compareYear?: number | null;
   /** Also compute the panel figures (both editions restricted to municipalities in both). */
   panel?: boolean;
-  /** Withhold distributions with n < MIN_GROUP_SIZE (for everyone but the programme team). */
+  /**
+   * A restricted viewer (everyone but the programme team): withhold distributions with
+   * n < MIN_GROUP_SIZE, panel figures that differ from all respondents by 1 to
+   * MIN_GROUP_SIZE − 1, min and max of numbers, and group sizes below MIN_GROUP_SIZE.
+   */
   suppress?: boolean;
   /** Only these question codes (in questionnaire order); default all. */
   questionCodes?: string[];
@@ -392,14 +455,18 @@ export async function nationalResults(db: Db, edition: Edition, opts: NationalRe
   const compareWith = compare && compare.id !== edition.id ? compare : undefined;
   const panelEdition = filter.panelYear != null ? await getEditionByYear(db, filter.panelYear) : undefined;
 
-  const [sections, prevSections] = await Promise.all([loadQuestionnaire(db, edition.id), compareWith ? loadQuestionnaire(db, compareWith.id) : Promise.resolve([] as Section[])]);
+  const [sections, prevSections, changed] = await Promise.all([
+    loadQuestionnaire(db, edition.id),
+    compareWith ? loadQuestionnaire(db, compareWith.id) : Promise.resolve([] as Section[]),
+    compareWith ? changedBetween(db, edition.year, compareWith.year) : Promise.resolve(new Set<string>()),
+  ]);
   let current = locate(sections);
   if (opts.questionCodes) {
     const wanted = new Set(opts.questionCodes);
     current = current.filter((x) => wanted.has(x.q.code));
   }
   const prevByCode = new Map(locate(prevSections).map((x) => [x.q.code, x]));
-  const pairs = current.map((x) => ({ ...x, prev: comparable(x.q, prevByCode.get(x.q.code)) }));
+  const pairs = current.map((x) => ({ ...x, ...comparable(x.q, prevByCode.get(x.q.code), changed) }));
 
   // filter.panelYear: restrict everything to municipalities that also responded in that edition
   // (and, for the compared edition's figures, in this edition).
@@ -417,28 +484,38 @@ export async function nationalResults(db: Db, edition: Edition, opts: NationalRe
   });
 
   const suppress = opts.suppress ?? false;
-  const questions: ComparedQuestion[] = pairs.map(({ q, section, prev }) => {
+  const all = agg.all.get(edition.id)!;
+  const prevAll = compareWith ? agg.all.get(compareWith.id)! : undefined;
+  const questions: ComparedQuestion[] = pairs.map(({ q, section, prev, missing }) => {
     const cq: ComparedQuestion = {
-      current: buildQuestionResult(q, section, agg.all.get(edition.id)!, suppress),
-      previous: prev && compareWith ? buildQuestionResult(prev.q, prev.section, agg.all.get(compareWith.id)!, suppress) : null,
+      current: buildQuestionResult(q, section, all, { suppress }),
+      previous: prev && prevAll ? buildQuestionResult(prev.q, prev.section, prevAll, { suppress }) : null,
     };
+    if (compareWith && missing) cq.previousMissing = missing;
     if (opts.panel && compareWith) {
+      // The panel is part of all respondents, which the viewer sees too: a difference of a few
+      // municipalities (the newcomers) would reveal their answers.
       cq.panel = {
-        current: buildQuestionResult(q, section, agg.sub.get(edition.id)!, suppress),
-        previous: prev ? buildQuestionResult(prev.q, prev.section, agg.sub.get(compareWith.id)!, suppress) : null,
+        current: buildQuestionResult(q, section, agg.sub.get(edition.id)!, { suppress, partOf: all }),
+        previous: prev && prevAll ? buildQuestionResult(prev.q, prev.section, agg.sub.get(compareWith.id)!, { suppress, partOf: prevAll }) : null,
       };
     }
     return cq;
   });
 
-  return {
+  const counts = agg.respondents.get(edition.id)!;
+  const out: NationalResults = {
     edition: editionRef(edition),
     compareWith: compareWith ? editionRef(compareWith) : null,
     filter,
-    respondents: agg.respondents.get(edition.id)!.all,
-    panelSize: compareWith ? agg.respondents.get(edition.id)!.sub : null,
+    respondents: counts.all,
+    panelSize: compareWith ? counts.sub : null,
     questions,
   };
+  // Restricted viewers: no group size below MIN_GROUP_SIZE (show "<5").
+  if (suppress && counts.all < MIN_GROUP_SIZE) Object.assign(out, { respondents: 0, respondentsSuppressed: true });
+  if (suppress && compareWith && counts.sub < MIN_GROUP_SIZE) Object.assign(out, { panelSize: 0, panelSizeSuppressed: true });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -545,12 +622,21 @@ async function ownTrend(db: Db, edition: Edition, municipalityId: number, curren
  * One municipality's results in an edition: its own answers (from the response that counts for
  * it or represents it), next to the distribution among all respondents and within its
  * province, grouped per pillar, with the trend of its own answers over earlier editions.
- * Distributions with n < MIN_GROUP_SIZE are suppressed unless `suppress: false` (programme
- * team); other municipalities' texts are never returned. An unknown municipality throws
- * NotFoundError (404).
+ * Other municipalities' texts are never returned. An unknown municipality throws NotFoundError
+ * (404).
+ *
+ * Restricted viewers (`suppress`, the default; everyone but the programme team):
+ * - distributions with n < MIN_GROUP_SIZE are withheld, and so are province figures when all
+ *   respondents minus the province is 1 to MIN_GROUP_SIZE − 1 (see buildQuestionResult);
+ * - the province's respondent count is 0 with provinceRespondentsSuppressed when below
+ *   MIN_GROUP_SIZE;
+ * - an edition that is not published yet shows the own answers and the own trend only: every
+ *   distribution of others is withheld ('not_published'), so reloading after a known
+ *   municipality submits reveals nothing.
  */
 export async function municipalityResults(db: Db, edition: Edition, municipalityId: number, opts: { suppress?: boolean } = {}): Promise<MunicipalityResults> {
   const suppress = opts.suppress ?? true;
+  const withhold: SuppressedReason | undefined = suppress && edition.status !== 'published' ? 'not_published' : undefined;
   const { rows: mRows } = await db.execute<{ id: number; cbs_code: string; name: string; province_id: number; province_code: string; province_name: string }>(sql`
     select m.id, m.cbs_code, m.name, m.province_id, p.code as province_code, p.name as province_name
       from municipalities m join provinces p on p.id = m.province_id
@@ -567,7 +653,8 @@ export async function municipalityResults(db: Db, edition: Edition, municipality
           select m.cbs_code, m.name from benchmark_response_municipalities rm join municipalities m on m.id = rm.municipality_id
            where rm.response_id = ${response.id}::int order by rm.position`)
       : Promise.resolve(null),
-    aggregate(db, { editionIds: [edition.id], filter: {}, subset: sql`m.province_id = ${m.province_id}::int`, questions }),
+    // Withheld distributions are not computed at all: only the respondent counts.
+    aggregate(db, { editionIds: [edition.id], filter: {}, subset: sql`m.province_id = ${m.province_id}::int`, questions: withhold ? [] : questions, onlyThese: !!withhold }),
     ownTrend(db, edition, municipalityId, questions),
   ]);
 
@@ -583,15 +670,17 @@ export async function municipalityResults(db: Db, edition: Edition, municipality
         question: summaryOf(q, section),
         ownText: describeAnswer(q, a),
         ownCodes: ownCodesOf(a),
-        all: buildQuestionResult(q, section, all, suppress),
-        province: buildQuestionResult(q, section, province, suppress),
+        all: buildQuestionResult(q, section, all, { suppress, withhold }),
+        // The viewer sees the national figures too: the province must not differ from them by a few municipalities.
+        province: buildQuestionResult(q, section, province, { suppress, withhold, partOf: all }),
         trend: trend.get(q.code) ?? [],
       });
     }
   }
   const rep = represented?.rows ?? [];
   const primary = rep[0];
-  return {
+  const counts = agg.respondents.get(edition.id)!;
+  const out: MunicipalityResults = {
     edition: editionRef(edition),
     municipality: { id: m.id, cbsCode: m.cbs_code, name: m.name, provinceCode: m.province_code, provinceName: m.province_name },
     response: response
@@ -602,8 +691,11 @@ export async function municipalityResults(db: Db, edition: Edition, municipality
           represented: rep.map((r) => ({ cbsCode: r.cbs_code, name: r.name })),
         }
       : null,
-    respondents: agg.respondents.get(edition.id)!.all,
-    provinceRespondents: agg.respondents.get(edition.id)!.sub,
+    respondents: counts.all,
+    provinceRespondents: counts.sub,
     pillars,
   };
+  if (suppress && counts.sub < MIN_GROUP_SIZE) Object.assign(out, { provinceRespondents: 0, provinceRespondentsSuppressed: true });
+  if (withhold === 'not_published') out.comparisonSuppressed = withhold;
+  return out;
 }
