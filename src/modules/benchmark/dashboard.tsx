@@ -9,7 +9,8 @@ import { municipalityResults } from './results-service.js';
 import { joinNames } from './invitations-service.js';
 import { MIN_GROUP_SIZE, type MunicipalityQuestion, type MunicipalityResults } from './results-types.js';
 import { chartId, FigureTable, NOT_PUBLISHED_NOTE, QuestionFigure, suppressionMessage, type ChartSeries } from './charts.js';
-import { BENCHMARK_HOME, yearParam } from './results.js';
+import { ALL_PARTS, BENCHMARK_HOME, editionParts, PartNav, pickPart, yearParam } from './results.js';
+import type { ComponentChildren } from 'preact';
 
 /**
  * A municipality's benchmark dashboard: GET /benchmark/:year/gemeenten/:cbsCode
@@ -136,12 +137,15 @@ export function MunicipalityDashboardView({
   editions,
   factsheetHref,
   published = true,
+  partNav,
 }: {
   results: MunicipalityResults;
   editions?: { year: number }[];
   factsheetHref?: string | null;
   /** False while the edition is not published yet: a notice that figures may change. */
   published?: boolean;
+  /** Links to the other parts (pillars) when the page shows one part. */
+  partNav?: ComponentChildren;
 }) {
   const m = results.municipality;
   const year = results.edition.year;
@@ -177,6 +181,7 @@ export function MunicipalityDashboardView({
           </li>
         </ul>
       )}
+      {partNav}
       {results.pillars.map((p) => (
         <section class="bm-pillar" aria-labelledby={`pijler-${p.pillar}`}>
           <h2 class="utrecht-heading-2" id={`pijler-${p.pillar}`}>
@@ -208,7 +213,10 @@ export async function dashboardRoutes(app: FastifyInstance) {
     const edition = await getEditionByYear(db, year);
     // Drafts are for the programme team only.
     if (!edition || (edition.status === 'draft' && !admin)) throw new NotFoundError('Er is geen benchmark-editie van dit jaar.');
-    const [results, editions] = await Promise.all([municipalityResults(db, edition, municipality.id, { suppress: true }), listEditions(db)]);
+    // One part (pillar or action line) per page, like the national results.
+    const parts = await editionParts(db, edition.id);
+    const part = pickPart(parts, (req.query as Record<string, unknown>).onderdeel);
+    const [results, editions] = await Promise.all([municipalityResults(db, edition, municipality.id, { suppress: true, questionCodes: part === undefined ? undefined : (part?.codes ?? []) }), listEditions(db)]);
     const shown = editions.filter((e: Edition) => admin || e.status !== 'draft').sort((a, b) => a.year - b.year);
     const title = `Benchmark ${year}: ${results.municipality.name}`;
     return reply.page({ title, crumbs: [BENCHMARK_HOME, { label: `${results.municipality.name} (${year})` }] }, (ctx) => (
@@ -219,6 +227,19 @@ export async function dashboardRoutes(app: FastifyInstance) {
           editions={shown}
           factsheetHref={`${dashboardPath(year, results.municipality.cbsCode)}/factsheet.pdf`}
           published={edition.status === 'published'}
+          partNav={
+            parts.length > 1 && (
+              <>
+                <Heading level={2}>Onderdelen</Heading>
+                <PartNav
+                  parts={parts}
+                  current={part}
+                  hrefOf={(x) => `${dashboardPath(year, results.municipality.cbsCode)}?onderdeel=${encodeURIComponent(x.pillar)}`}
+                  allHref={`${dashboardPath(year, results.municipality.cbsCode)}?onderdeel=${ALL_PARTS}`}
+                />
+              </>
+            )
+          }
         />
       </Page>
     ));

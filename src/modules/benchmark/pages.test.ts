@@ -200,7 +200,15 @@ describe('national results page', () => {
 describe('municipality dashboard', () => {
   it("shows a coordinator their own answers next to all and the province, with the trend and no one else's texts", async () => {
     const c = await as('utrecht@test.example');
-    const res = await c.get('/benchmark/2021/gemeenten/GM0344');
+    // By default one part per page, with links to the others and to all parts at once.
+    const first = await c.get('/benchmark/2021/gemeenten/GM0344');
+    expect(first.body).toContain('id="pijler-actielijn_1"');
+    expect(first.body).not.toContain('id="pijler-pijler_2"');
+    expect(first.body).toContain('href="/benchmark/2021/gemeenten/GM0344?onderdeel=pijler_2"');
+    expect(first.body).toContain('href="/benchmark/2021/gemeenten/GM0344?onderdeel=alle"');
+    expect((await c.get('/benchmark/2021/gemeenten/GM0344?onderdeel=pijler_2')).body).toContain('id="pijler-pijler_2"');
+    expect((await c.get('/benchmark/2021/gemeenten/GM0344?onderdeel=onzin')).statusCode).toBe(404);
+    const res = await c.get('/benchmark/2021/gemeenten/GM0344?onderdeel=alle');
     expect(res.statusCode).toBe(200);
     const html = res.body;
     expect(h1Count(html)).toBe(1);
@@ -271,7 +279,7 @@ describe('municipality dashboard', () => {
 
   it('suppresses the province distribution when fewer than 5 responded there', async () => {
     // PV27 (Noord-Holland) in 2021: Amsterdam and Aalsmeer submitted (Alkmaar only started).
-    const res = await (await as('amsterdam@test.example')).get('/benchmark/2021/gemeenten/GM0363');
+    const res = await (await as('amsterdam@test.example')).get('/benchmark/2021/gemeenten/GM0363?onderdeel=alle');
     expect(res.statusCode).toBe(200);
     const aware = questionBlock(res.body, 'AWARE');
     expect(aware).toContain('Te weinig respondenten in de provincie om te tonen (minder dan 5).');
@@ -285,7 +293,7 @@ describe('municipality dashboard', () => {
 
   it('says when the response was given on behalf of several municipalities', async () => {
     // 2021: Baarn answered for Baarn and Eemnes.
-    const res = await (await as('eemnes@test.example')).get('/benchmark/2021/gemeenten/GM0317');
+    const res = await (await as('eemnes@test.example')).get('/benchmark/2021/gemeenten/GM0317?onderdeel=alle');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Beantwoord door Baarn namens Baarn en Eemnes.');
     expect(questionBlock(res.body, 'AWARE')).toContain('<strong>Uw antwoord:</strong> Ja, voor specifieke groepen');
@@ -300,7 +308,7 @@ describe('municipality dashboard: what a municipality may not work out (fixture 
   });
 
   it('shows the province where it differs from all respondents by 5 or more, says why it is withheld elsewhere, and no lowest/highest number', async () => {
-    const res = await (await as('groningen@test.example')).get('/benchmark/2033/gemeenten/GM0014');
+    const res = await (await as('groningen@test.example')).get('/benchmark/2033/gemeenten/GM0014?onderdeel=alle');
     expect(res.statusCode).toBe(200);
     const html = res.body;
     expect(html).toMatch(/<dt>Respondenten in Nederland<\/dt>\s*<dd>11<\/dd>/);
@@ -333,7 +341,7 @@ describe('municipality dashboard: what a municipality may not work out (fixture 
   });
 
   it('before publication: own answers and trend, and the message that the comparison follows publication', async () => {
-    const res = await (await as('groningen@test.example')).get('/benchmark/2034/gemeenten/GM0014');
+    const res = await (await as('groningen@test.example')).get('/benchmark/2034/gemeenten/GM0014?onderdeel=alle');
     expect(res.statusCode).toBe(200);
     const html = res.body;
     expect(h1Count(html)).toBe(1);

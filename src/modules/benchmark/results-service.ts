@@ -634,7 +634,12 @@ async function ownTrend(db: Db, edition: Edition, municipalityId: number, curren
  *   distribution of others is withheld ('not_published'), so reloading after a known
  *   municipality submits reveals nothing.
  */
-export async function municipalityResults(db: Db, edition: Edition, municipalityId: number, opts: { suppress?: boolean } = {}): Promise<MunicipalityResults> {
+export async function municipalityResults(
+  db: Db,
+  edition: Edition,
+  municipalityId: number,
+  opts: { suppress?: boolean; /** Only these questions (one part of the dashboard). */ questionCodes?: string[] } = {},
+): Promise<MunicipalityResults> {
   const suppress = opts.suppress ?? true;
   const withhold: SuppressedReason | undefined = suppress && edition.status !== 'published' ? 'not_published' : undefined;
   const { rows: mRows } = await db.execute<{ id: number; cbs_code: string; name: string; province_id: number; province_code: string; province_name: string }>(sql`
@@ -644,7 +649,9 @@ export async function municipalityResults(db: Db, edition: Edition, municipality
   const m = mRows[0];
   if (!m) throw new NotFoundError('Deze gemeente bestaat niet (meer).');
 
-  const [sections, response] = await Promise.all([loadQuestionnaire(db, edition.id), responseForMunicipality(db, edition.id, municipalityId)]);
+  const [allSections, response] = await Promise.all([loadQuestionnaire(db, edition.id), responseForMunicipality(db, edition.id, municipalityId)]);
+  const wanted = opts.questionCodes ? new Set(opts.questionCodes) : null;
+  const sections = wanted ? allSections.map((sec) => ({ ...sec, questions: sec.questions.filter((q) => wanted.has(q.code)) })).filter((sec) => sec.questions.length) : allSections;
   const questions = allQuestions(sections);
   const [own, represented, agg, trend] = await Promise.all([
     response ? loadAnswers(db, response.id, questions) : Promise.resolve(new Map<string, Answer | null>()),
@@ -654,7 +661,7 @@ export async function municipalityResults(db: Db, edition: Edition, municipality
            where rm.response_id = ${response.id}::int order by rm.position`)
       : Promise.resolve(null),
     // Withheld distributions are not computed at all: only the respondent counts.
-    aggregate(db, { editionIds: [edition.id], filter: {}, subset: sql`m.province_id = ${m.province_id}::int`, questions: withhold ? [] : questions, onlyThese: !!withhold }),
+    aggregate(db, { editionIds: [edition.id], filter: {}, subset: sql`m.province_id = ${m.province_id}::int`, questions: withhold ? [] : questions, onlyThese: !!withhold || !!wanted }),
     ownTrend(db, edition, municipalityId, questions),
   ]);
 

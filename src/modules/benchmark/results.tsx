@@ -135,8 +135,15 @@ export async function editionParts(db: Db, editionId: number): Promise<ResultPar
   ).map((g) => ({ pillar: g.pillar, title: g.title, codes: g.items.map((x) => x.code) }));
 }
 
-/** The part asked for in `?onderdeel=` (default: the first); an unknown part is a 404. */
-export function pickPart(parts: ResultPart[], v: unknown): ResultPart | null {
+/** `?onderdeel=alle`: every part on one page (for printing or searching the page). */
+export const ALL_PARTS = 'alle';
+
+/**
+ * The part asked for in `?onderdeel=` (default: the first); `alle` gives undefined (every
+ * question); an unknown part is a 404.
+ */
+export function pickPart(parts: ResultPart[], v: unknown): ResultPart | null | undefined {
+  if (v === ALL_PARTS) return undefined;
   if (v === undefined || v === '') return parts[0] ?? null;
   const found = parts.find((p) => p.pillar === v);
   if (!found) throw new NotFoundError('Dit onderdeel bestaat niet in deze editie van de benchmark.');
@@ -144,11 +151,20 @@ export function pickPart(parts: ResultPart[], v: unknown): ResultPart | null {
 }
 
 /** Links to the parts of a results page; the current one is marked in text and for screen readers. */
-export function PartNav({ parts, current, hrefOf }: { parts: ResultPart[]; current: ResultPart | null; hrefOf: (p: ResultPart) => string }) {
+export function PartNav({ parts, current, hrefOf, allHref }: { parts: ResultPart[]; current: ResultPart | null | undefined; hrefOf: (p: ResultPart) => string; allHref: string }) {
   if (parts.length < 2) return null;
   return (
     <nav class="bm-parts" aria-label="Onderdelen van de resultaten">
       <ul class="utrecht-unordered-list">
+        <li class="utrecht-unordered-list__item">
+          {current === undefined ? (
+            <a class="utrecht-link" href={allHref} aria-current="page">
+              <strong>Alle onderdelen op één pagina</strong> (getoond)
+            </a>
+          ) : (
+            <Link href={allHref}>Alle onderdelen op één pagina</Link>
+          )}
+        </li>
         {parts.map((p) => (
           <li class="utrecht-unordered-list__item">
             {p === current ? (
@@ -181,7 +197,7 @@ export function groupByPillar<T>(items: T[], pillarOf: (x: T) => Pillar): { pill
 /** A filter query string with the part added. */
 const partQuery = (qs: string, pillar: string) => `${qs ? `${qs}&` : '?'}onderdeel=${encodeURIComponent(pillar)}`;
 
-function FilterForm({ year, form, fc, edition, part }: { year: number; form: FormState; fc: FilterContext; edition: Edition; part?: ResultPart | null }) {
+function FilterForm({ year, form, fc, edition, part }: { year: number; form: FormState; fc: FilterContext; edition: Edition; part?: ResultPart | null | undefined }) {
   const yearOptions: Option[] = fc.years.map((y) => ({ value: String(y), label: String(y) }));
   const current = String(form.values.joinedYear ?? '');
   if (/^\d{4}$/.test(current) && !fc.years.includes(Number(current))) yearOptions.push({ value: current, label: current });
@@ -191,7 +207,7 @@ function FilterForm({ year, form, fc, edition, part }: { year: number; form: For
   ];
   return (
     <form method="get" action={`/benchmark/${year}/resultaten`} class="filter-form" role="search" novalidate aria-label="Resultaten filteren">
-      {part && <input type="hidden" name="onderdeel" value={part.pillar} />}
+      {part !== null && <input type="hidden" name="onderdeel" value={part?.pillar ?? ALL_PARTS} />}
       <SelectField name="province" label={FIELD_LABELS.province} form={form} options={fc.provinces.map((p) => ({ value: p.code, label: p.name }))} placeholder="Alle provincies" filter />
       <SelectField name="sizeClass" label={FIELD_LABELS.sizeClass} form={form} options={SIZE_CLASSES.map((c) => ({ value: c, label: SIZE_CLASS_LABELS[c] }))} placeholder="Alle groottes" filter />
       <SelectField name="joinedYear" label={FIELD_LABELS.joinedYear} form={form} options={yearOptions} placeholder="Alle jaren" filter />
@@ -256,7 +272,7 @@ export function NationalResultsView({
   responses,
   areas,
   parts = [],
-  part = null,
+  part,
 }: {
   ctx: PageContext;
   edition: Edition;
@@ -266,7 +282,7 @@ export function NationalResultsView({
   responses: Awaited<ReturnType<typeof responseByProvince>>;
   areas: Awaited<ReturnType<typeof loadBoundaries>>;
   parts?: ResultPart[];
-  part?: ResultPart | null;
+  part?: ResultPart | null | undefined;
 }) {
   const year = edition.year;
   const title = `Resultaten benchmark ${year}`;
@@ -337,7 +353,7 @@ export function NationalResultsView({
           <ResponseByProvince id="responskaart" title={`Respons per provincie, benchmark ${year}`} areas={areas} responses={responses} />
           <Heading level={2}>Resultaten per onderdeel</Heading>
           <P>De resultaten staan per pijler of actielijn op een eigen pagina; de filters gelden voor elk onderdeel.</P>
-          <PartNav parts={parts} current={part} hrefOf={(p) => `/benchmark/${year}/resultaten${partQuery(qs, p.pillar)}`} />
+          <PartNav parts={parts} current={part} hrefOf={(p) => `/benchmark/${year}/resultaten${partQuery(qs, p.pillar)}`} allHref={`/benchmark/${year}/resultaten${partQuery(qs, ALL_PARTS)}`} />
           {results.questions.length === 0 && <P>Deze editie heeft nog geen vragen.</P>}
           {groupByPillar(results.questions, (cq) => cq.current.question.pillar).map((g) => (
             <section class="bm-pillar" aria-labelledby={`pijler-${g.pillar}`}>
@@ -385,7 +401,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const parts = await editionParts(db, edition.id);
     const part = pickPart(parts, (req.query as Record<string, unknown>).onderdeel);
     // The programme team sees every figure: no suppression of small groups here.
-    const results = await nationalResults(db, edition, { filter: opts.filter, compareYear: opts.compareYear, panel: opts.panel, suppress: false, questionCodes: part?.codes ?? [] });
+    const results = await nationalResults(db, edition, { filter: opts.filter, compareYear: opts.compareYear, panel: opts.panel, suppress: false, questionCodes: part === undefined ? undefined : (part?.codes ?? []) });
     return reply.page({ title: `Resultaten benchmark ${year}` }, (ctx) => (
       <NationalResultsView ctx={ctx} edition={edition} form={{ values: raw, errors: {} }} fc={fc} results={results} responses={responses} areas={areas} parts={parts} part={part} />
     ));
