@@ -247,14 +247,15 @@ function QuestionBlock({ cq, r, panel }: { cq: ComparedQuestion; r: NationalResu
         Vraag {q.code} · {q.sectionTitle} · beantwoord door {cq.current.n} {cq.current.n === 1 ? 'respondent' : 'respondenten'} (n)
         {r.compareWith && cq.previous ? `; ${r.compareWith.year}: n = ${cq.previous.n}` : ''}
       </P>
-      {q.notComparable && r.compareWith && (
+      {r.compareWith && cq.previousMissing === 'not_comparable' && (
         <P class="bm-note">
-          <strong>Niet vergelijkbaar:</strong> deze vraag is in {r.edition.year} gewijzigd; de cijfers worden niet met eerdere edities vergeleken.
+          <strong>Niet vergelijkbaar:</strong> deze vraag is tussen {Math.min(r.edition.year, r.compareWith.year)} en {Math.max(r.edition.year, r.compareWith.year)} gewijzigd; de
+          cijfers worden niet met editie {r.compareWith.year} vergeleken.
         </P>
       )}
-      {!q.notComparable && r.compareWith && !cq.previous && (
+      {r.compareWith && !cq.previous && cq.previousMissing !== 'not_comparable' && (
         <P class="bm-note">
-          <strong>Niet vergelijkbaar:</strong> deze vraag kwam in {r.compareWith.year} niet (of anders) voor.
+          <strong>Niet vergelijkbaar:</strong> deze vraag kwam in {r.compareWith.year} niet voor.
         </P>
       )}
       <QuestionFigure id={chartId('grafiek', q.code)} question={q} series={series} caption={`Cijfers: ${q.text}`} />
