@@ -623,8 +623,9 @@ export async function revokeInvitation(db: Db, ctx: AuditContext, editionId: num
 }
 
 /**
- * Changes the contact of an invitation. The link stays the same; when the invitation was sent
- * already and the edition is open, it is sent again to the new address.
+ * Changes the contact of an invitation. A new e-mail address gets a new personal link (the old
+ * contact's link stops working; the answers stay with the invitation); when the invitation was
+ * sent already and the edition is open, it is sent again to the new address.
  */
 export async function changeInvitationContact(
   db: Db,
@@ -647,12 +648,21 @@ export async function changeInvitationContact(
   const contactEmail = input.contactEmail.trim();
   await db.transaction(async (t) => {
     const tx = txDb(t);
-    await tx.update(benchmarkInvitations).set({ contactName, contactEmail }).where(eq(benchmarkInvitations.id, invitationId));
+    const newAddress = before.contactEmail.toLowerCase() !== contactEmail.toLowerCase();
+    const token = newAddress ? newInvitationToken(deps.cipher) : null;
+    await tx
+      .update(benchmarkInvitations)
+      .set({ contactName, contactEmail, ...(token ? { tokenHash: token.tokenHash, tokenEncrypted: token.tokenEncrypted } : {}) })
+      .where(eq(benchmarkInvitations.id, invitationId));
     await audit(tx, ctx, {
       action: 'update',
       entity: 'benchmark_invitation',
       entityId: invitationId,
-      details: { editionId, fields: [...(before.contactName !== contactName ? ['contactName'] : []), ...(before.contactEmail !== contactEmail ? ['contactEmail'] : [])] },
+      details: {
+        editionId,
+        fields: [...(before.contactName !== contactName ? ['contactName'] : []), ...(before.contactEmail !== contactEmail ? ['contactEmail'] : [])],
+        newLink: newAddress,
+      },
     });
   });
   const resend = !!before.sentAt && before.contactEmail.toLowerCase() !== contactEmail.toLowerCase() && !sendingProblem(edition);

@@ -183,7 +183,7 @@ describe('sending invitations', () => {
     expect(await count(outbox)).toBe(n);
   });
 
-  it('resends one invitation, and a changed contact address gets the same link', async () => {
+  it('resends one invitation, and a changed contact address gets a new link (the old one stops working)', async () => {
     const c = await as('admin@test.example');
     const dam = await invitationFor('GM0363');
     const token = await tokenOf(dam.id);
@@ -202,10 +202,16 @@ describe('sending invitations', () => {
     expect(ok.statusCode).toBe(303);
     const after = await invitationFor('GM0363');
     expect(after).toMatchObject({ email: 'b.dam@amsterdam.example', name: 'B. Dam' });
-    expect(await tokenOf(dam.id)).toBe(token);
+    const newToken = await tokenOf(dam.id);
+    expect(newToken).not.toBe(token);
+    expect((await resolveLink(t.db, token)).state).toBe('unknown');
+    expect((await resolveLink(t.db, newToken)).state).toBe('open');
     const [last] = await t.db.select().from(outbox).orderBy(desc(outbox.id)).limit(1);
     expect(last).toMatchObject({ toAddress: 'b.dam@amsterdam.example', kind: 'benchmark_invitation' });
-    expect(last!.textBody).toContain(invitationLink('http://localhost:3000', token));
+    expect(last!.textBody).toContain(invitationLink('http://localhost:3000', newToken));
+    // The same address again: the same link.
+    await c.post(`/benchmark/edities/${edition.id}/uitnodigingen/${dam.id}/contact`, { contactName: 'B. Dam', contactEmail: 'b.dam@amsterdam.example' });
+    expect(await tokenOf(dam.id)).toBe(newToken);
     expect(last!.textBody).toContain('Beste B. Dam,');
   });
 });

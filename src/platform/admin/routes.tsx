@@ -176,7 +176,7 @@ export async function adminRoutes(app: FastifyInstance) {
   });
 }
 
-const ONE_TIME_LINK = /(\/(?:uitnodiging|wachtwoord-herstellen)\/)[\w-]+/g;
+const ONE_TIME_LINK = /(\/(?:uitnodiging|wachtwoord-herstellen|vragenlijst)\/)[\w-]+/g;
 
 /** Makes the URLs in a plain-text mail clickable. */
 function linkify(text: string) {
