@@ -62,6 +62,11 @@ the whole edition (counts per question, row and option over the submitted respon
 PostgreSQL in the same run; before timing, the API's counts are checked to equal the baseline's for every option.
 
 ${timedTable(b.runs, b.baseline)}
+
+The pages show the first part (pillar or action line) of the synthetic questionnaire, 8 of its 60 questions, with their
+charts and tables; the baseline aggregates all 60. The API row is the whole edition (60 questions, four aggregates: the
+edition, the compared edition and both panels) as JSON. \`?onderdeel=alle\` (every part on one page, for printing) is not
+part of the target and not measured here.
 `;
 }
 
