@@ -180,6 +180,10 @@ describe('benchmark: from invitation to the municipality dashboard', () => {
     await coord.clickLink('Benchmark', { exact: true, within: MAIN_NAV });
     await coord.clickLink('Dashboard Utrecht 2021', { exact: true });
     expect(coord.path()).toBe('/benchmark/2021/gemeenten/GM0344');
+    expect(await coord.page.locator('main').innerText()).toContain('Uw antwoord');
+    // One part per page: the closing questions (with the short text) are under "Overig".
+    await coord.clickLink('Overig', { exact: true, within: 'nav[aria-label="Onderdelen van de resultaten"]' });
+    expect(coord.path()).toBe('/benchmark/2021/gemeenten/GM0344?onderdeel=overig');
     const dashboard = await coord.page.locator('main').innerText();
     expect(dashboard).toContain('Uw antwoord');
     expect(dashboard).toContain(SHORT_TEXT);
