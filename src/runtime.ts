@@ -8,6 +8,7 @@ import { startJobs, type Jobs } from './platform/jobs.js';
 import { createMailer, MAIL_JOB, MAIL_SWEEP_JOB, sweepOutbox } from './platform/mail/outbox.js';
 import { purgeExpiredSessions } from './platform/auth/sessions.js';
 import { BENCHMARK_REMINDERS_CRON, BENCHMARK_REMINDERS_JOB, sendDueReminders } from './modules/benchmark/reminders.js';
+import { closeEndedEditions } from './modules/benchmark/editions-service.js';
 import { mailDeps } from './modules/benchmark/invitations-service.js';
 
 export interface Runtime {
@@ -54,7 +55,15 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
           { name: MAIL_JOB, handler: async (d: { id: number }) => mailer.deliver(d.id), retryLimit: 8 },
           { name: MAIL_SWEEP_JOB, cron: '*/5 * * * *', handler: async () => void (await sweepOutbox(db, jobs!)) },
           { name: 'sessions-purge', cron: '17 * * * *', handler: async () => void (await purgeExpiredSessions(db)) },
-          { name: BENCHMARK_REMINDERS_JOB, cron: BENCHMARK_REMINDERS_CRON, handler: async () => void (await sendDueReminders(db, mailDeps({ cipher, jobs, config }))) },
+          {
+            // Daily: editions past their closing day are closed, then the due reminders are sent.
+            name: BENCHMARK_REMINDERS_JOB,
+            cron: BENCHMARK_REMINDERS_CRON,
+            handler: async () => {
+              await closeEndedEditions(db);
+              await sendDueReminders(db, mailDeps({ cipher, jobs, config }));
+            },
+          },
         ],
         { error: onError },
       );

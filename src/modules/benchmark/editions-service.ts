@@ -271,6 +271,23 @@ export async function changeStatus(db: Db, ctx: AuditContext, id: number, to: Ed
   });
 }
 
+/**
+ * Closes every open edition whose closing day has passed (Amsterdam time): run daily by the
+ * benchmark-reminders job, so an edition does not stay "open" after its links stopped working.
+ */
+export async function closeEndedEditions(db: Db, now = new Date()): Promise<number[]> {
+  const ended = await db
+    .select({ id: benchmarkEditions.id })
+    .from(benchmarkEditions)
+    .where(and(eq(benchmarkEditions.status, 'open'), isNull(benchmarkEditions.deletedAt), sql`${benchmarkEditions.closesOn} < ${amsterdamDate(now)}::date`));
+  const closed: number[] = [];
+  for (const { id } of ended) {
+    const r = await changeStatus(db, { label: 'systeem (sluitingsdatum verstreken)' }, id, 'closed');
+    if (r.ok) closed.push(id);
+  }
+  return closed;
+}
+
 // ---------------------------------------------------------------------------------------
 // Counts, delete
 

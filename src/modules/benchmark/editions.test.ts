@@ -6,6 +6,7 @@ import { addResponse, createSmallEdition, smallDefinition } from '../../../test/
 import { benchmarkEditions, benchmarkQuestions, benchmarkSections } from './schema.js';
 import { allQuestions, exportDefinition, getEdition, getEditionByYear, loadQuestionnaire, questionDefOf, type Edition } from './service.js';
 import { questionFormValues } from './question-editor.js';
+import { closeEndedEditions } from './editions-service.js';
 
 let t: TestApp;
 let e2020: Edition;
@@ -554,5 +555,23 @@ describe('access to the management routes', () => {
     expect((await c.get('/benchmark/edities/999999')).statusCode).toBe(404);
     expect((await c.get('/benchmark/edities/abc')).statusCode).toBe(404);
     expect((await c.get('/benchmark/edities/999999/vragenlijst.json')).statusCode).toBe(404);
+  });
+});
+
+describe('closing editions after their closing day', () => {
+  it('closes open editions whose closing day has passed (Amsterdam time), audited; others stay as they are', async () => {
+    const ended = await createSmallEdition(t.db, { year: 2040, status: 'open', opensOn: '2040-01-01', closesOn: '2040-02-29' });
+    const lastDay = await createSmallEdition(t.db, { year: 2041, status: 'open', opensOn: '2040-01-01', closesOn: '2040-03-01' });
+    const draft = await createSmallEdition(t.db, { year: 2042, status: 'draft', opensOn: '2040-01-01', closesOn: '2040-02-01' });
+    // 1 March 2040, 00:30 in Amsterdam (23:30 UTC on 29 February).
+    const closed = await closeEndedEditions(t.db, new Date('2040-02-29T23:30:00Z'));
+    expect(closed).toContain(ended.id);
+    expect(closed).not.toContain(lastDay.id);
+    expect((await getEdition(t.db, ended.id))!.status).toBe('closed');
+    expect((await getEdition(t.db, lastDay.id))!.status).toBe('open');
+    expect((await getEdition(t.db, draft.id))!.status).toBe('draft');
+    expect(await lastAudit(t.db, 'status_change')).toMatchObject({ entity: 'benchmark_edition', entityId: String(ended.id), actorLabel: 'systeem (sluitingsdatum verstreken)' });
+    // A second run the same day changes nothing.
+    expect(await closeEndedEditions(t.db, new Date('2040-02-29T23:30:00Z'))).not.toContain(ended.id);
   });
 });
