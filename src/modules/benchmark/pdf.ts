@@ -1,4 +1,10 @@
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
+
+/** pdfkit is loaded on first use: importing it at start-up would add about 0.4 s to every start. */
+let PDFDocument: typeof PDFKitDocument | null = null;
+export async function loadPdfKit(): Promise<void> {
+  PDFDocument ??= (await import('pdfkit')).default;
+}
 import { nlDate } from '../registry/ui.js';
 import { formatNumber, formatPercent, hasRange, NUMERIC_WITHHELD_NOTE, numericN, type ChartSeries, type OwnCodes } from './charts.js';
 import { MIN_GROUP_SIZE, type OptionCount, type QuestionResult, type QuestionSummary } from './results-types.js';
@@ -114,6 +120,7 @@ export class PdfWriter {
   private chapter: PDFKit.PDFOutline | null = null;
 
   constructor(private readonly meta: PdfMeta) {
+    if (!PDFDocument) throw new Error('pdfkit is not loaded: await loadPdfKit() first');
     this.doc = new PDFDocument({
       size: 'A4',
       margins: MARGIN,

@@ -8,7 +8,7 @@ import { lastAudit, municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import type { Db } from '../../platform/db/index.js';
 import { newInvitationToken } from './links.js';
-import { pdfText, PdfWriter } from './pdf.js';
+import { loadPdfKit, pdfText, PdfWriter } from './pdf.js';
 import { benchmarkEditions, benchmarkInvitationMunicipalities, benchmarkInvitations } from './schema.js';
 import { allQuestions, createResponse, loadQuestionnaire, saveAnswers, type Edition } from './service.js';
 
@@ -159,6 +159,7 @@ function expectPdf(res: { statusCode: number; headers: Record<string, unknown>; 
 const exportsBy = async (actor: string) => t.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.actorLabel, actor)));
 
 describe('PDF building blocks', () => {
+  beforeAll(loadPdfKit);
   const sample = () => {
     const pdf = new PdfWriter({ title: 'Eén tegen eenzaamheid – proef', creationDate: new Date('2020-01-01T00:00:00Z') });
     pdf.titleBlock('Eén tegen eenzaamheid', 'Ondertitel met ë en ï', ['Regel']);

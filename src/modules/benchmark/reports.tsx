@@ -8,7 +8,7 @@ import { findMunicipalityByCode } from '../registry/service.js';
 import { comparedSeries, formatPercent, NOT_PUBLISHED_NOTE, PANEL_NOTE, smallDifferenceNote } from './charts.js';
 import { responseByProvince, responseTotal } from './invitations-service.js';
 import { RESPONDENT_PATH, resolveLink, type LinkState } from './links.js';
-import { dutchDate, NOT_COMPARABLE_NOTE, pdfHeaders, PdfWriter, questionBlock } from './pdf.js';
+import { dutchDate, loadPdfKit, NOT_COMPARABLE_NOTE, pdfHeaders, PdfWriter, questionBlock } from './pdf.js';
 import { PILLAR_LABELS, PILLARS, describeAnswer, type Pillar } from './questionnaire.js';
 import { linkMunicipalities, loadRespondentForm, respondentActor, visibleQuestions, type OpenLink } from './respondent-service.js';
 import { municipalityResults, nationalResults } from './results-service.js';
@@ -74,6 +74,7 @@ export interface NationalReportInput {
 export async function nationalReportPdf({ edition, results, provinces, full, now = new Date() }: NationalReportInput): Promise<Buffer> {
   const year = edition.year;
   const compare = results.compareWith;
+  await loadPdfKit();
   const pdf = new PdfWriter({ title: `Benchmark Eén tegen eenzaamheid ${year}: landelijk rapport`, subject: edition.title, keywords: 'benchmark, eenzaamheid, gemeenten', creationDate: now });
 
   const titleLines = [edition.title];
@@ -181,6 +182,7 @@ export interface FactsheetInput {
 export async function factsheetPdf({ results, edition, now = new Date() }: FactsheetInput): Promise<Buffer> {
   const m = results.municipality;
   const year = edition.year;
+  await loadPdfKit();
   const pdf = new PdfWriter({ title: `Factsheet benchmark ${year}: ${m.name}`, subject: edition.title, keywords: `benchmark, eenzaamheid, ${m.name}, ${m.cbsCode}`, creationDate: now });
   const r = results.response;
   const lines = [edition.title, `Provincie ${m.provinceName}`];
@@ -236,6 +238,7 @@ export async function answersPdf(db: Db, link: OpenLink, now = new Date()): Prom
   const [form, munis] = await Promise.all([loadRespondentForm(db, link), linkMunicipalities(db, link)]);
   const e = link.edition;
   const r = link.response;
+  await loadPdfKit();
   const pdf = new PdfWriter({ title: `Uw antwoorden: ${e.title}`, subject: `Benchmark Eén tegen eenzaamheid ${e.year}`, creationDate: now });
   const lines = [`Gemeente: ${munis[0]?.name ?? '—'}`];
   if (munis.length > 1) lines.push(`Ook namens: ${munis.slice(1).map((m) => m.name).join(', ')}`);
