@@ -9,6 +9,7 @@ import {
   CsrfField,
   DataTable,
   ErrorSummary,
+  FileField,
   fieldId,
   Heading,
   Link,
@@ -64,36 +65,6 @@ const isManager = (p: Principal) => can(p, 'benchmark:manage');
 
 const NOT_ACCOUNTABILITY =
   'De benchmark laat elk jaar zien waar gemeenten staan in hun aanpak van eenzaamheid, langs de vijf pijlers en de actielijnen van het programma. Hij is uitdrukkelijk geen afrekeninstrument: de benchmark geeft inzicht, laat zien wat werkt en helpt gemeenten om van elkaar te leren.';
-
-/** A file upload field in the platform's form pattern (label, hint, error). */
-function FileField({ name, label, hint, accept, form }: { name: string; label: string; hint?: string; accept: string; form: FormState }) {
-  const err = form.errors[name];
-  const id = fieldId(name);
-  const described = [hint ? `${id}-hint` : '', err ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div class={`utrecht-form-field${err ? ' utrecht-form-field--invalid' : ''}`}>
-      <div class="utrecht-form-field__label">
-        <label class="utrecht-form-label" for={id}>
-          {label}
-        </label>
-      </div>
-      {hint && (
-        <div class="utrecht-form-field-description" id={`${id}-hint`}>
-          {hint}
-        </div>
-      )}
-      {err && (
-        <div class="utrecht-form-field-error-message" id={`${id}-error`}>
-          <span class="visually-hidden">Fout: </span>
-          {err}
-        </div>
-      )}
-      <div class="utrecht-form-field__input">
-        <input class="utrecht-textbox utrecht-textbox--html-input" type="file" id={id} name={name} accept={accept} aria-required="true" aria-invalid={err ? 'true' : undefined} aria-describedby={described} />
-      </div>
-    </div>
-  );
-}
 
 /** Every problem of a failed import, in a table. */
 function ProblemTable({ problems, caption, whereLabel }: { problems: ImportProblem[]; caption: string; whereLabel: string }) {

@@ -110,7 +110,7 @@ function unknownKeys(v: unknown): ImportProblem[] {
  */
 function crossChecks(v: unknown): ImportProblem[] {
   if (!isObj(v) || !Array.isArray(v.sections)) return [];
-  const placeholders = new Set<string>();
+  const standIns = new Set<string>();
   let n = 0;
   const validCode = (c: unknown) => (typeof c === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(c) ? c : null);
   const sections = v.sections.map((s) => {
@@ -123,7 +123,7 @@ function crossChecks(v: unknown): ImportProblem[] {
       questions: qs.map((q) => {
         if (questionDefSchema.safeParse(q).success) return q;
         const code = validCode(isObj(q) ? q.code : null) ?? `zzQuestion${++n}`;
-        placeholders.add(code);
+        standIns.add(code);
         return { code, type: 'text', text: 'x' };
       }),
     };
@@ -131,9 +131,9 @@ function crossChecks(v: unknown): ImportProblem[] {
   const r = questionnaireDefSchema.safeParse({ format: DEFINITION_FORMAT, year: 2000, title: 'x', sections }, nlErrors);
   if (r.success) return [];
   // Conditions on a stand-in say nothing about the real question: leave those out.
-  const aboutPlaceholder = (m: string) => [...placeholders].some((p) => m.includes(`op ${p}:`) || m.includes(`: ${p} heeft geen optie`) || m.includes(`matrixvraag ${p} `));
+  const aboutStandIn = (m: string) => [...standIns].some((p) => m.includes(`op ${p}:`) || m.includes(`: ${p} heeft geen optie`) || m.includes(`matrixvraag ${p} `));
   return r.error.issues
-    .filter((i) => i.path.length > 1 && !aboutPlaceholder(i.message))
+    .filter((i) => i.path.length > 1 && !aboutStandIn(i.message))
     .map((i) => ({ where: 'vragenlijst', field: jsonPath(i.path), reason: i.message }));
 }
 

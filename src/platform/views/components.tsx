@@ -101,6 +101,25 @@ function describedBy(name: string, form: FormState<any>, hint?: string) {
   return ids || undefined;
 }
 
+/** A required file upload (imports), in the same form pattern. */
+export function FileField(props: Omit<FieldProps, 'required' | 'filter'> & { accept: string }) {
+  const { name, form, hint, accept } = props;
+  return (
+    <FieldWrap {...props} required>
+      <input
+        class="utrecht-textbox utrecht-textbox--html-input"
+        type="file"
+        id={fieldId(name)}
+        name={name}
+        accept={accept}
+        aria-required="true"
+        aria-invalid={form.errors[name] ? 'true' : undefined}
+        aria-describedby={describedBy(name, form, hint)}
+      />
+    </FieldWrap>
+  );
+}
+
 export function TextField(
   props: FieldProps & { type?: 'text' | 'email' | 'password' | 'date' | 'number' | 'url' | 'tel' | 'search'; autocomplete?: string; inputmode?: string; width?: 'xs' | 's' | 'm' | 'l' },
 ) {
