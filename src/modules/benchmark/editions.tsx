@@ -10,7 +10,6 @@ import {
   DataTable,
   ErrorSummary,
   FileField,
-  fieldId,
   Heading,
   Link,
   P,
