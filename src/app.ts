@@ -29,6 +29,8 @@ import { registryApi } from './modules/registry/api.js';
 import { organisationsApi } from './modules/registry/api-organisations.js';
 import { benchmarkRoutes } from './modules/benchmark/routes.js';
 import { benchmarkApi } from './modules/benchmark/api.js';
+import { signalRoutes } from './modules/signals/routes.js';
+import { signalApi } from './modules/signals/api.js';
 import { apiDocsRoutes } from './platform/http/api-docs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -324,6 +326,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(organisationsApi, { prefix: '/api/v1' });
   await app.register(benchmarkRoutes);
   await app.register(benchmarkApi, { prefix: '/api/v1' });
+  await app.register(signalRoutes);
+  await app.register(signalApi, { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(apiDocsRoutes);

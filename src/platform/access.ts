@@ -63,11 +63,13 @@ export interface Principal {
   apiActions?: ApiAction[];
 }
 
-export const API_ACTIONS = ['registry:read', 'benchmark:read'] as const;
+export const API_ACTIONS = ['registry:read', 'benchmark:read', 'signals:submit', 'signals:handle'] as const;
 export type ApiAction = (typeof API_ACTIONS)[number];
 export const API_ACTION_LABELS: Record<ApiAction, string> = {
   'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties, wijken en buurten)',
   'benchmark:read': 'Benchmark lezen (edities, vragenlijsten en geaggregeerde resultaten van gepubliceerde edities)',
+  'signals:submit': 'Signalen doorgeven (partner-app, bijvoorbeeld van bezorgers) en de status van eigen doorgegeven signalen opvragen',
+  'signals:handle': 'Signalen van de eigen organisatie (als signaalpunt) lezen, inclusief persoonsgegevens; elke inzage wordt gelogd',
 };
 
 export type Action =
@@ -106,7 +108,28 @@ export type Action =
   /** Benchmark: published national aggregates and the national report. */
   | 'benchmark:report'
   /** Benchmark: one municipality's own results next to the aggregates (resource: the municipality). */
-  | 'benchmark:municipality';
+  | 'benchmark:municipality'
+  /** Signals: pass on a signal through the partner API (API keys with signals:submit). */
+  | 'signal:submit'
+  /**
+   * Signals: see and handle the signals of a handling organisation, persons included
+   * (resource: the organisation). Need-to-know: only that organisation's signal staff,
+   * never the programme team or the municipality.
+   */
+  | 'signal:handle'
+  /** Signals: assign to colleagues, receive the digest (resource: the organisation; signal coordinators). */
+  | 'signal:coordinate'
+  /** Signals: configure the signal points and routing of a municipality (resource: the municipality). */
+  | 'signal:configure'
+  /** Signals: the programme's unrouted queue and manual routing (programme team; sees postcode, never the person). */
+  | 'signal:route'
+  /** Signals: statistics without persons (resource: a municipality, or an organisation for its signal coordinator). */
+  | 'signal:stats'
+  /** Signals: a data subject's rights request: export or erase one person's data (programme team). */
+  | 'signal:privacy'
+  /** Postcode table: manual corrections (resource: the municipality) and imports (programme team). */
+  | 'postcode:manage'
+  | 'postcode:import';
 
 /** The scope of the record acted on. Omit for list/create-level checks. */
 export interface Resource {
@@ -147,6 +170,8 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
   if (!p) return false;
   if (p.kind === 'api_key') {
     if (action === 'benchmark:report') return !!p.apiActions?.includes('benchmark:read');
+    if (action === 'signal:submit') return !!p.apiActions?.includes('signals:submit');
+    if (action === 'signal:handle') return !!p.apiActions?.includes('signals:handle') && resource?.organisationId != null && p.organisationIds.includes(resource.organisationId);
     const read = p.apiActions?.includes('registry:read');
     return (
       !!read &&
@@ -164,6 +189,12 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
       )
     );
   }
+  // Need-to-know (DESIGN §6): a signal's person is for the handling organisation's staff
+  // only, so not even the programme team may handle signals unless it holds that role.
+  if (action === 'signal:handle' || action === 'signal:coordinate') {
+    return inRole(p, 'signal_coordinator', resource, 'organisation') || (action === 'signal:handle' && inRole(p, 'signal_handler', resource, 'organisation'));
+  }
+  if (action === 'signal:submit') return false;
   if (has(p, 'programme_admin')) return true;
 
   const [entity, verb] = action.split(':') as [string, string];
@@ -207,6 +238,18 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
       if (verb === 'municipality') return coordinator('municipality') || advisor('municipality');
       if (verb === 'report') return has(p, 'municipality_coordinator') || has(p, 'advisor');
       return false; // manage, results: programme team only
+    case 'signal':
+      if (verb === 'configure') return coordinator('municipality');
+      if (verb === 'stats') {
+        // Without a resource: "may see signal statistics at all" (menu, lists).
+        if (resource === undefined) return has(p, 'municipality_coordinator') || has(p, 'advisor') || has(p, 'signal_coordinator');
+        if (resource.organisationId != null) return inRole(p, 'signal_coordinator', resource, 'organisation');
+        return coordinator('municipality') || advisor('municipality');
+      }
+      return false; // route, privacy: programme team only
+    case 'postcode':
+      if (verb === 'manage') return coordinator('municipality');
+      return false;
     default:
       return false; // user, audit, outbox, apikey: programme team only
   }

@@ -52,3 +52,14 @@ describe('tokens', () => {
     expect(safeEqual('abc', 'abcd')).toBe(false);
   });
 });
+
+describe('FieldCipher.blindIndex', () => {
+  it('is deterministic per key, differs between keys and reveals nothing of the value', () => {
+    const k = key();
+    const a = new FieldCipher(k).blindIndex('addr:3511AB:12:');
+    expect(new FieldCipher(k).blindIndex('addr:3511AB:12:')).toBe(a);
+    expect(new FieldCipher(key()).blindIndex('addr:3511AB:12:')).not.toBe(a);
+    expect(new FieldCipher(k).blindIndex('addr:3511AB:13:')).not.toBe(a);
+    expect(a).not.toContain('3511');
+  });
+});

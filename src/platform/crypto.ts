@@ -46,6 +46,24 @@ export class FieldCipher {
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   }
 
+  /**
+   * A keyed hash (HMAC-SHA256 with a key derived from the current encryption key) for
+   * finding equal values without decrypting, e.g. signals for the same address. It changes
+   * with the key: a key rotation recomputes it (see signals/rotation.ts).
+   */
+  blindIndex(value: string): string {
+    if (!this.indexKey) {
+      this.indexKey = Buffer.from(crypto.hkdfSync('sha256', this.keys.get(this.currentId)!, Buffer.alloc(0), 'ete-blind-index-v1', 32));
+    }
+    return crypto.createHmac('sha256', this.indexKey).update(value, 'utf8').digest('base64url');
+  }
+  private indexKey: Buffer | null = null;
+
+  /** The id of the key new values are encrypted with. */
+  get currentKeyId(): string {
+    return this.currentId;
+  }
+
   /** True when the value was encrypted with an old key and should be re-encrypted. */
   needsRotation(payload: string): boolean {
     return payload.split('.')[1] !== this.currentId;

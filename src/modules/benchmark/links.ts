@@ -4,6 +4,9 @@ import { randomToken, sha256, type FieldCipher } from '../../platform/crypto.js'
 import { municipalities } from '../registry/schema.js';
 import { benchmarkEditions, benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkResponses } from './schema.js';
 import type { Edition } from './service.js';
+import { amsterdamDate } from '../../platform/time.js';
+
+export { amsterdamDate };
 
 /**
  * Personal questionnaire links. The token is 256 random bits; the database keeps its SHA-256
@@ -20,11 +23,6 @@ export function newInvitationToken(cipher: FieldCipher): { token: string; tokenH
 
 export function invitationLink(baseUrl: string, token: string): string {
   return `${baseUrl.replace(/\/$/, '')}${RESPONDENT_PATH}/${token}`;
-}
-
-/** Today's date in the Netherlands, YYYY-MM-DD. */
-export function amsterdamDate(now = new Date()): string {
-  return now.toLocaleDateString('sv-SE', { timeZone: 'Europe/Amsterdam' });
 }
 
 export type EditionWindow = 'not_open' | 'open' | 'closed';

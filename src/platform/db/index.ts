@@ -3,8 +3,9 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as platform from './schema.js';
 import * as registry from '../../modules/registry/schema.js';
 import * as benchmark from '../../modules/benchmark/schema.js';
+import * as signals from '../../modules/signals/schema.js';
 
-export const schema = { ...platform, ...registry, ...benchmark };
+export const schema = { ...platform, ...registry, ...benchmark, ...signals };
 export type Db = NodePgDatabase<typeof schema>;
 
 export interface Database {

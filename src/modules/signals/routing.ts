@@ -1,0 +1,118 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/index.js';
+import { municipalities, neighbourhoods } from '../registry/schema.js';
+import { postcodeAddressAreas, postcodeAreas, signalPoints, signalRoutingRules } from './schema.js';
+import type { AgeGroup, SignallerType } from './model.js';
+
+/** Where an address lies, and how that was decided. */
+export interface Area {
+  municipalityId: number;
+  neighbourhoodId: number | null;
+  /** 'address': an exception row for this house number; 'postcode': the postcode's majority; 'pdok': the Locatieserver's answer. */
+  routedBy: 'address' | 'postcode' | 'pdok';
+}
+
+/** Codes from a PDOK Locatieserver answer ("0394" or "GM0394", "BU03941663"). */
+export interface PdokArea {
+  municipalityCode: string;
+  neighbourhoodCode?: string | null;
+}
+
+/**
+ * Looks the address up in the postcode table: a house-number exception first, then the
+ * postcode. Falls back to the PDOK answer (when the form got one) for a postcode the table
+ * does not know. Null: the address cannot be placed in a municipality.
+ */
+export async function resolveArea(db: Db, postcode: string, houseNumber: number, pdok?: PdokArea | null): Promise<Area | null> {
+  const rows = await db.execute<{ municipality_id: number; neighbourhood_id: number | null; by: 'address' | 'postcode' }>(sql`
+    select municipality_id, neighbourhood_id, 'address' as by from ${postcodeAddressAreas}
+     where postcode = ${postcode} and house_number = ${houseNumber}
+    union all
+    select municipality_id, neighbourhood_id, 'postcode' as by from ${postcodeAreas} where postcode = ${postcode}
+    limit 1`);
+  const hit = rows.rows[0];
+  if (hit) return { municipalityId: hit.municipality_id, neighbourhoodId: hit.neighbourhood_id, routedBy: hit.by };
+  if (pdok?.municipalityCode) {
+    const code = pdok.municipalityCode.startsWith('GM') ? pdok.municipalityCode : `GM${pdok.municipalityCode.padStart(4, '0')}`;
+    const [m] = await db
+      .select({ id: municipalities.id, successorId: municipalities.successorId })
+      .from(municipalities)
+      .where(and(eq(municipalities.cbsCode, code), sql`${municipalities.deletedAt} is null`));
+    if (!m) return null;
+    let neighbourhoodId: number | null = null;
+    if (pdok.neighbourhoodCode) {
+      const [n] = await db.select({ id: neighbourhoods.id }).from(neighbourhoods).where(and(eq(neighbourhoods.code, pdok.neighbourhoodCode), eq(neighbourhoods.municipalityId, m.successorId ?? m.id)));
+      neighbourhoodId = n?.id ?? null;
+    }
+    return { municipalityId: m.successorId ?? m.id, neighbourhoodId, routedBy: 'pdok' };
+  }
+  return null;
+}
+
+export interface RoutingPoint {
+  id: number;
+  organisationId: number;
+  isDefault: boolean;
+  firstContactDays: number;
+}
+
+export interface RoutingRule {
+  signalPointId: number;
+  position: number;
+  neighbourhoodId: number | null;
+  ageGroup: string | null;
+  signallerType: string | null;
+}
+
+export interface RoutingFacts {
+  neighbourhoodId: number | null;
+  ageGroup: AgeGroup;
+  signallerType: SignallerType;
+}
+
+/**
+ * The routing decision, as a pure function: the first rule (by position) whose set criteria
+ * all match, else the municipality's default signal point, else none (the unrouted queue).
+ * Rules that point to an inactive signal point are skipped.
+ */
+export function chooseSignalPoint(points: RoutingPoint[], rules: RoutingRule[], facts: RoutingFacts): RoutingPoint | null {
+  const byId = new Map(points.map((p) => [p.id, p]));
+  const ordered = [...rules].sort((a, b) => a.position - b.position);
+  for (const r of ordered) {
+    const point = byId.get(r.signalPointId);
+    if (!point) continue;
+    if (r.neighbourhoodId != null && r.neighbourhoodId !== facts.neighbourhoodId) continue;
+    if (r.ageGroup != null && r.ageGroup !== facts.ageGroup) continue;
+    if (r.signallerType != null && r.signallerType !== facts.signallerType) continue;
+    return point;
+  }
+  return points.find((p) => p.isDefault) ?? null;
+}
+
+/** The active signal points and rules of a municipality. */
+export async function loadRouting(db: Db, municipalityId: number): Promise<{ points: RoutingPoint[]; rules: RoutingRule[] }> {
+  const [points, rules] = await Promise.all([
+    db
+      .select({ id: signalPoints.id, organisationId: signalPoints.organisationId, isDefault: signalPoints.isDefault, firstContactDays: signalPoints.firstContactDays })
+      .from(signalPoints)
+      .where(and(eq(signalPoints.municipalityId, municipalityId), eq(signalPoints.active, true))),
+    db
+      .select({
+        signalPointId: signalRoutingRules.signalPointId,
+        position: signalRoutingRules.position,
+        neighbourhoodId: signalRoutingRules.neighbourhoodId,
+        ageGroup: signalRoutingRules.ageGroup,
+        signallerType: signalRoutingRules.signallerType,
+      })
+      .from(signalRoutingRules)
+      .where(eq(signalRoutingRules.municipalityId, municipalityId))
+      .orderBy(asc(signalRoutingRules.position), asc(signalRoutingRules.id)),
+  ]);
+  return { points, rules };
+}
+
+/** Routes within a municipality. */
+export async function routeInMunicipality(db: Db, municipalityId: number, facts: RoutingFacts): Promise<RoutingPoint | null> {
+  const { points, rules } = await loadRouting(db, municipalityId);
+  return chooseSignalPoint(points, rules, facts);
+}
