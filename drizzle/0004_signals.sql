@@ -87,6 +87,7 @@ CREATE TABLE "signals" (
 	"story_enc" text,
 	"signaller_enc" text,
 	"address_key" text,
+	"signaller_key" text,
 	"personal_data_removed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -121,4 +122,5 @@ CREATE INDEX "signals_org_received_idx" ON "signals" USING btree ("organisation_
 CREATE INDEX "signals_unrouted_idx" ON "signals" USING btree ("received_at") WHERE signal_point_id is null;--> statement-breakpoint
 CREATE INDEX "signals_municipality_idx" ON "signals" USING btree ("municipality_id","received_at");--> statement-breakpoint
 CREATE INDEX "signals_address_key_idx" ON "signals" USING btree ("address_key") WHERE address_key is not null;--> statement-breakpoint
+CREATE INDEX "signals_signaller_key_idx" ON "signals" USING btree ("signaller_key") WHERE signaller_key is not null;--> statement-breakpoint
 CREATE INDEX "signals_retention_idx" ON "signals" USING btree ("closed_at") WHERE closed_at is not null and personal_data_removed_at is null;

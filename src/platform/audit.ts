@@ -21,7 +21,12 @@ export type AuditAction =
   | 'role_change'
   | 'revoke'
   | 'submit'
-  | 'status_change';
+  | 'status_change'
+  | 'transition'
+  | 'route'
+  | 'erase'
+  | 'retention'
+  | 'key_rotation';
 
 export interface AuditContext {
   principal?: Principal | null;

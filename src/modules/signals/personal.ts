@@ -65,6 +65,11 @@ export function addressKey(cipher: FieldCipher, postcode: string, houseNumber: n
   return cipher.blindIndex(`addr:${postcode}:${houseNumber}:${(addition ?? '').toUpperCase()}`);
 }
 
+/** The blind index of a signaller's e-mail address. */
+export function signallerKey(cipher: FieldCipher, email: string | null | undefined): string | null {
+  return email && email.trim() ? cipher.blindIndex(`email:${email.trim().toLowerCase()}`) : null;
+}
+
 /** "Dorpsstraat 1A, 1234 AB Ergens" (parts that are missing are left out). */
 export function formatAddress(p: PersonData): string {
   const pc = p.postcode.length === 6 ? `${p.postcode.slice(0, 4)} ${p.postcode.slice(4)}` : p.postcode;

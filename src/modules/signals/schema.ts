@@ -155,6 +155,8 @@ export const signals = pgTable(
      * and a person's signals for a rights request without decrypting every row.
      */
     addressKey: text('address_key'),
+    /** Blind index of the signaller's e-mail address (lower case), for a signaller's own rights request. */
+    signallerKey: text('signaller_key'),
     personalDataRemovedAt: timestamp('personal_data_removed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -167,6 +169,7 @@ export const signals = pgTable(
     index('signals_unrouted_idx').on(t.receivedAt).where(sql`signal_point_id is null`),
     index('signals_municipality_idx').on(t.municipalityId, t.receivedAt),
     index('signals_address_key_idx').on(t.addressKey).where(sql`address_key is not null`),
+    index('signals_signaller_key_idx').on(t.signallerKey).where(sql`signaller_key is not null`),
     index('signals_retention_idx').on(t.closedAt).where(sql`closed_at is not null and personal_data_removed_at is null`),
   ],
 );

@@ -31,6 +31,11 @@ const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   revoke: 'Ingetrokken',
   submit: 'Ingediend',
   status_change: 'Status gewijzigd',
+  transition: 'Behandelstap',
+  route: 'Gerouteerd',
+  erase: 'Gewist op verzoek',
+  retention: 'Bewaartermijn verstreken: gewist',
+  key_rotation: 'Sleutel vervangen',
 };
 const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 const OUTBOX_STATUS_LABELS: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };
@@ -43,6 +48,10 @@ const ENTITY_LABELS: Record<string, string> = {
   organisation: 'Organisatie',
   participation: 'Deelname',
   neighbourhood: 'Wijk of buurt',
+  signal: 'Signaal',
+  signal_point: 'Signaalpunt',
+  signal_routing_rule: 'Routeringsregel',
+  postcode: 'Postcode',
   mail: 'E-mail',
 };
 const entityLabel = (e: string) => (ENTITY_LABELS[e] ? `${ENTITY_LABELS[e]} (${e})` : e);

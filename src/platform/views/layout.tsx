@@ -27,7 +27,11 @@ interface NavItem {
   href: string;
   label: string;
   action?: Action;
+  /** For items whose action needs a resource: who sees the item. */
+  show?: (p: Principal) => boolean;
 }
+
+const hasRole = (p: Principal, ...roles: string[]) => p.roles.some((g) => roles.includes(g.role));
 
 const NAV: NavItem[] = [
   { href: '/beheer', label: 'Overzicht' },
@@ -36,6 +40,11 @@ const NAV: NavItem[] = [
   { href: '/beheer/organisaties', label: 'Organisaties', action: 'organisation:list' },
   { href: '/beheer/wijken', label: 'Wijken en buurten', action: 'neighbourhood:list' },
   { href: '/benchmark', label: 'Benchmark', action: 'benchmark:report' },
+  { href: '/signalen', label: 'Signalen', show: (p) => hasRole(p, 'signal_coordinator', 'signal_handler') },
+  { href: '/signalen/niet-gerouteerd', label: 'Niet gerouteerd', action: 'signal:route' },
+  { href: '/signaalpunten', label: 'Signaalpunten', show: (p) => hasRole(p, 'programme_admin', 'municipality_coordinator') },
+  { href: '/signalen/statistieken', label: 'Signaalcijfers', action: 'signal:stats' },
+  { href: '/beheer/privacyverzoeken', label: 'Privacyverzoeken', action: 'signal:privacy' },
   { href: '/beheer/gebruikers', label: 'Gebruikers', action: 'user:manage' },
   { href: '/beheer/api-sleutels', label: 'API-sleutels', action: 'apikey:manage' },
   { href: '/beheer/auditlog', label: 'Auditlog', action: 'audit:read' },
@@ -44,7 +53,7 @@ const NAV: NavItem[] = [
 
 export function navFor(p: Principal | null): NavItem[] {
   if (!p) return [];
-  return NAV.filter((n) => !n.action || can(p, n.action));
+  return NAV.filter((n) => (n.show ? n.show(p) : !n.action || can(p, n.action)));
 }
 
 function Header({ ctx }: { ctx: PageContext }) {
