@@ -1,3 +1,5 @@
+import { registerPostcodeCommands } from './modules/signals/cli-postcodes.js';
+import { registerSignalPrivacyCommands } from './modules/signals/cli-privacy.js';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openRuntime } from './runtime.js';
@@ -112,6 +114,8 @@ export function buildCli(): Command {
   registerNeighbourhoodCommands(program);
   registerBoundaryCommands(program);
   registerBenchmarkCommands(program);
+  registerPostcodeCommands(program);
+  registerSignalPrivacyCommands(program);
   return program;
 }
 
