@@ -117,7 +117,7 @@ CREATE UNIQUE INDEX "signal_points_default_uq" ON "signal_points" USING btree ("
 CREATE INDEX "signal_routing_rules_municipality_idx" ON "signal_routing_rules" USING btree ("municipality_id","position");--> statement-breakpoint
 CREATE UNIQUE INDEX "signals_reference_uq" ON "signals" USING btree ("reference");--> statement-breakpoint
 CREATE UNIQUE INDEX "signals_idempotency_uq" ON "signals" USING btree ("channel",coalesce("api_key_id", 0),"idempotency_key") WHERE idempotency_key is not null;--> statement-breakpoint
-CREATE INDEX "signals_inbox_idx" ON "signals" USING btree ("organisation_id","status","received_at");--> statement-breakpoint
+CREATE INDEX "signals_inbox_idx" ON "signals" USING btree ("organisation_id","status","received_at","assigned_user_id","neighbourhood_id","first_contact_at","due_at");--> statement-breakpoint
 CREATE INDEX "signals_org_received_idx" ON "signals" USING btree ("organisation_id","received_at");--> statement-breakpoint
 CREATE INDEX "signals_unrouted_idx" ON "signals" USING btree ("received_at") WHERE signal_point_id is null;--> statement-breakpoint
 CREATE INDEX "signals_municipality_idx" ON "signals" USING btree ("municipality_id","received_at");--> statement-breakpoint

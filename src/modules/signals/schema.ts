@@ -164,7 +164,8 @@ export const signals = pgTable(
   (t) => [
     uniqueIndex('signals_reference_uq').on(t.reference),
     uniqueIndex('signals_idempotency_uq').on(t.channel, sql`coalesce(${t.apiKeyId}, 0)`, t.idempotencyKey).where(sql`idempotency_key is not null`),
-    index('signals_inbox_idx').on(t.organisationId, t.status, t.receivedAt),
+    // The inbox: the trailing columns let its filters and status counts run as index-only scans.
+    index('signals_inbox_idx').on(t.organisationId, t.status, t.receivedAt, t.assignedUserId, t.neighbourhoodId, t.firstContactAt, t.dueAt),
     index('signals_org_received_idx').on(t.organisationId, t.receivedAt),
     index('signals_unrouted_idx').on(t.receivedAt).where(sql`signal_point_id is null`),
     index('signals_municipality_idx').on(t.municipalityId, t.receivedAt),
