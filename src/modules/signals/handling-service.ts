@@ -348,19 +348,19 @@ export interface PossibleDuplicate {
 }
 
 /**
- * Other signals for the same address (same blind index), newest first: those of the same
- * organisation, and — as a warning, without a link or anything else — that there are signals
- * for this address elsewhere (another organisation or the unrouted queue).
+ * Other signals of the same organisation for the same address (same blind index), newest first.
+ * Signals of other organisations or in the unrouted queue are not shown, not even as a count:
+ * that a person is known elsewhere is itself personal data outside this organisation's need to know.
  */
 export async function possibleDuplicates(db: Db, s: Pick<SignalRow, 'id' | 'addressKey' | 'organisationId'>, limit = 20): Promise<PossibleDuplicate[]> {
-  if (!s.addressKey) return [];
+  if (!s.addressKey || s.organisationId == null) return [];
   const rows = await db
-    .select({ id: signals.id, reference: signals.reference, receivedAt: signals.receivedAt, status: signals.status, organisationId: signals.organisationId })
+    .select({ id: signals.id, reference: signals.reference, receivedAt: signals.receivedAt, status: signals.status })
     .from(signals)
-    .where(and(eq(signals.addressKey, s.addressKey), ne(signals.id, s.id)))
+    .where(and(eq(signals.addressKey, s.addressKey), eq(signals.organisationId, s.organisationId), ne(signals.id, s.id)))
     .orderBy(desc(signals.receivedAt), desc(signals.id))
     .limit(limit);
-  return rows.map((r) => ({ id: r.id, reference: r.reference, receivedAt: r.receivedAt, status: r.status as SignalStatus, sameOrganisation: r.organisationId === s.organisationId }));
+  return rows.map((r) => ({ id: r.id, reference: r.reference, receivedAt: r.receivedAt, status: r.status as SignalStatus, sameOrganisation: true }));
 }
 
 export interface EventView {

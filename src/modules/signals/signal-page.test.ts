@@ -195,10 +195,10 @@ describe('the signal page', () => {
     expect(res.statusCode).toBe(303);
     expect((await signalRow(t.db, second.id)).assignedUserId).toBe(X.handlers[1].id);
 
-    // Forward the first to Y: X still sees that there is a signal for the address, without a link.
+    // Forward the first to Y: X no longer sees it, not even as a possible duplicate (need to know).
     expect((await c.post(`/signalen/${first.id}/doorsturen`, { targetPoint: String(Y.signalPointId), forwardReason: 'Andere regio' })).headers.location).toBe('/signalen');
     page = await c.get(`/signalen/${second.id}`);
-    expect(page.body).toContain(`${first.reference} (bij een andere organisatie of nog niet gerouteerd)`);
+    expect(page.body).not.toContain(first.reference);
     expect(page.body).not.toContain(`href="/signalen/${first.id}"`);
     expect((await c.get(`/signalen/${first.id}`)).statusCode).toBe(404);
     // Y's staff now see the first, with X's log.

@@ -391,7 +391,7 @@ function SignalView({ ctx, data, fb, principal }: { ctx: PageContext; data: Page
     { key: 'text', label: 'Toelichting', render: (e) => (e.text ? <span class="signal-text">{e.text}</span> : '') },
   ];
   const dupColumns: Column<PossibleDuplicate>[] = [
-    { key: 'reference', label: 'Referentie', render: (r) => (r.sameOrganisation ? <Link href={`${INBOX_PATH}/${r.id}`}>{r.reference}</Link> : `${r.reference} (bij een andere organisatie of nog niet gerouteerd)`) },
+    { key: 'reference', label: 'Referentie', render: (r) => <Link href={`${INBOX_PATH}/${r.id}`}>{r.reference}</Link> },
     { key: 'receivedAt', label: 'Ontvangen', render: (r) => nlDateTime(r.receivedAt) },
     { key: 'status', label: 'Status', render: (r) => STATUS_LABELS[r.status] ?? r.status },
   ];
@@ -486,7 +486,7 @@ function SignalView({ ctx, data, fb, principal }: { ctx: PageContext; data: Page
       <Heading level={2}>Mogelijke dubbele signalen</Heading>
       {data.duplicates.length ? (
         <>
-          <P>Andere signalen voor hetzelfde adres (postcode, huisnummer en toevoeging), nieuwste eerst.</P>
+          <P>Andere signalen van uw organisatie voor hetzelfde adres (postcode, huisnummer en toevoeging), nieuwste eerst.</P>
           <DataTable caption="Signalen voor hetzelfde adres" columns={dupColumns} rows={data.duplicates} base={`${INBOX_PATH}/${s.id}`} query={{ page: 1, pageSize: 100 }} />
         </>
       ) : (
