@@ -43,6 +43,14 @@ const schema = z
     JOBS: bool.default(true),
     RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(10),
     TRUST_PROXY: bool.default(false),
+    // Signal point intake (src/modules/signals/intake-form.tsx, api-submit.ts, pdok.ts).
+    PDOK_LOCATIESERVER_URL: z
+      .string()
+      .refine((v) => v === 'off' || /^https?:\/\/\S+$/.test(v), 'expected the http(s) URL of the Locatieserver "free" endpoint, or off')
+      .optional(),
+    SIGNAL_FORM_RATE_LIMIT_PER_HOUR: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(30),
+    SIGNAL_API_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1, 'expected at least 1').default(6000),
+    SIGNAL_RETENTION_MONTHS: z.coerce.number({ message: 'expected a number of months' }).int().min(1, 'expected 1-120 months').max(120, 'expected 1-120 months').default(6),
   });
 
 /**
@@ -91,7 +99,18 @@ export interface Config {
   trustProxy: boolean;
   /** Requests per minute per IP address on login and other public forms. */
   rateLimitPerMinute: number;
+  /** The PDOK Locatieserver v3_1 "free" endpoint for address look-ups; null = switched off. */
+  pdokLocatieserverUrl: string | null;
+  /** Signals per hour per IP address on each public signal form (address look-ups get three times this). */
+  signalFormRateLimitPerHour: number;
+  /** Requests per minute per API key on the partner signal API. */
+  signalApiRateLimitPerMinute: number;
+  /** Months after closing that a signal's personal data is kept when its signal point has no term (the point is gone). */
+  signalRetentionMonths: number;
 }
+
+/** The public PDOK Locatieserver (no key needed). */
+export const PDOK_LOCATIESERVER_DEFAULT_URL = 'https://api.pdok.nl/bzk/locatieserver/search/v3_1/free';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: { variable: string; message: string }[]) {
@@ -102,6 +121,11 @@ export class ConfigError extends Error {
     );
     this.name = 'ConfigError';
   }
+}
+
+function pdokUrl(given: string | undefined, env: string): string | null {
+  const v = given ?? (env === 'test' ? 'off' : PDOK_LOCATIESERVER_DEFAULT_URL);
+  return v === 'off' ? null : v;
 }
 
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
@@ -146,5 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: e.JOBS,
     trustProxy: e.TRUST_PROXY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    // Off by default under NODE_ENV=test, so tests never reach the internet.
+    pdokLocatieserverUrl: pdokUrl(e.PDOK_LOCATIESERVER_URL, e.NODE_ENV),
+    signalFormRateLimitPerHour: e.SIGNAL_FORM_RATE_LIMIT_PER_HOUR,
+    signalApiRateLimitPerMinute: e.SIGNAL_API_RATE_LIMIT_PER_MINUTE,
+    signalRetentionMonths: e.SIGNAL_RETENTION_MONTHS,
   };
 }

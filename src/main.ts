@@ -40,7 +40,7 @@ async function serve() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   try {
     if (cfg.demo) {
-      const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: cfg.baseUrl, onProgress: (m) => cliLog.info(`Demodata: ${m}`) });
+      const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: cfg.baseUrl, helpdeskEmail: cfg.helpdeskEmail, onProgress: (m) => cliLog.info(`Demodata: ${m}`) });
       if (r.seeded) cliLog.info('Demodata geladen.');
       await app.listen({ port: cfg.port, host: cfg.host });
       const lines = [
@@ -91,7 +91,7 @@ export function buildCli(): Command {
     .description('Load the demo data set (all municipalities, participants, organisations, one user per role, benchmark 2019–2021)')
     .action(() =>
       withRuntime(async (rt) => {
-        const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: rt.ctx.config.baseUrl, onProgress: (m) => cliLog.info(m) });
+        const r = await seedDemo(rt.ctx.database.db, { cipher: rt.ctx.cipher, baseUrl: rt.ctx.config.baseUrl, helpdeskEmail: rt.ctx.config.helpdeskEmail, onProgress: (m) => cliLog.info(m) });
         process.stdout.write(r.seeded ? `Demodata geladen. Wachtwoord van de demo-accounts: ${DEMO_PASSWORD}\n` : 'Demodata was al geladen; niets gewijzigd.\n');
         if (r.benchmarkLink) process.stdout.write(`Benchmark, persoonlijke link van de contactpersoon van Utrecht: ${r.benchmarkLink}\n`);
       }),

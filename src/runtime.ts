@@ -10,6 +10,8 @@ import { purgeExpiredSessions } from './platform/auth/sessions.js';
 import { BENCHMARK_REMINDERS_CRON, BENCHMARK_REMINDERS_JOB, sendDueReminders } from './modules/benchmark/reminders.js';
 import { closeEndedEditions } from './modules/benchmark/editions-service.js';
 import { mailDeps } from './modules/benchmark/invitations-service.js';
+import { sendDigests, SIGNAL_DIGEST_CRON, SIGNAL_DIGEST_JOB } from './modules/signals/digest.js';
+import { removePersonalData, RETENTION_CRON, RETENTION_JOB, retentionLine } from './modules/signals/retention.js';
 
 export interface Runtime {
   ctx: AppContext;
@@ -63,6 +65,18 @@ export async function openRuntime(config: Config, opts: { jobs: boolean; log: Lo
               await closeEndedEditions(db);
               await sendDueReminders(db, mailDeps({ cipher, jobs, config }));
             },
+          },
+          {
+            // Working days at 08:00: each signal point's overdue / unassigned / due-today counts to its coordinators.
+            name: SIGNAL_DIGEST_JOB,
+            cron: SIGNAL_DIGEST_CRON,
+            handler: async () => void (await sendDigests(db, { jobs, helpdeskEmail: config.helpdeskEmail, baseUrl: config.baseUrl }, new Date())),
+          },
+          {
+            // Daily: personal data of signals closed longer than their term ago is removed.
+            name: RETENTION_JOB,
+            cron: RETENTION_CRON,
+            handler: async () => opts.log.info(retentionLine(await removePersonalData(db, new Date(), { defaultMonths: config.signalRetentionMonths }))),
           },
         ],
         { error: onError },

@@ -8,6 +8,7 @@ import { readShippedMunicipalities, readShippedProvinces, syncReferenceMunicipal
 import type { OrganisationKind, ParticipationStatus } from '../modules/registry/labels.js';
 import type { FieldCipher } from '../platform/crypto.js';
 import { seedBenchmarkDemo } from '../modules/benchmark/demo.js';
+import { seedSignalsDemo } from '../modules/signals/demo.js';
 import { importShippedProvinceBoundaries } from '../modules/benchmark/boundaries.js';
 import { boundaries } from '../modules/benchmark/schema.js';
 import { slug } from './slug.js';
@@ -68,6 +69,8 @@ export interface DemoSeedOptions {
   cipher: FieldCipher;
   /** For the printed benchmark link. */
   baseUrl: string;
+  /** For the signal point's mails (feedback to demo signallers). */
+  helpdeskEmail?: string;
   onProgress?: (msg: string) => void;
 }
 
@@ -83,7 +86,9 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<{ seeded:
     // The response maps need province boundaries: load the shipped ones when none are imported.
     const [hasBoundaries] = await db.select({ id: boundaries.id }).from(boundaries).where(eq(boundaries.kind, 'province')).limit(1);
     if (!hasBoundaries) await importShippedProvinceBoundaries(db, { label: 'demo-seed' });
-    return seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
+    const result = await seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
+    await seedSignalsDemo(db, opts.cipher, { baseUrl: opts.baseUrl, helpdeskEmail: opts.helpdeskEmail ?? 'helpdesk@eentegeneenzaamheid.example', log: opts.onProgress });
+    return result;
   };
   if (done) return { seeded: false, logins, benchmarkLink: (await benchmark()).demoLink };
   opts.onProgress?.('Gemeenten en provincies laden…');

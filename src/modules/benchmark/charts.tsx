@@ -221,7 +221,8 @@ function legendRows(labels: string[], width: number) {
   return rows;
 }
 
-function SvgFrame({ id, title, desc, width, height, children }: { id: string; title: string; desc: string; width: number; height: number; children: ComponentChildren }) {
+/** The <svg> of a chart: accessible name and description, deterministic size. Also used by the signal statistics. */
+export function SvgFrame({ id, title, desc, width, height, children }: { id: string; title: string; desc: string; width: number; height: number; children: ComponentChildren }) {
   return (
     <svg
       class="bm-chart"

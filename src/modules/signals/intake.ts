@@ -9,7 +9,7 @@ import { systemState, userRoles, users } from '../../platform/db/schema.js';
 import { addWorkingDays } from '../../platform/time.js';
 import { signalEvents, signals } from './schema.js';
 import type { AgeGroup, PersonKnows, Sign, SignalKind, SignallerType } from './model.js';
-import { addressKey, signallerKey, encryptPerson, encryptSignaller, encryptText, type PersonData, type SignallerData } from './personal.js';
+import { addressKey, signalSignallerKey, encryptPerson, encryptSignaller, encryptText, type PersonData, type SignallerData } from './personal.js';
 import { resolveArea, routeInMunicipality, type PdokArea } from './routing.js';
 
 /** A validated signal, from the public form or the partner API. */
@@ -125,7 +125,7 @@ export async function receiveSignal(db: Db, cipher: FieldCipher, input: SignalIn
     signallerEnc: encryptSignaller(cipher, input.signaller),
     storyEnc: encryptText(cipher, input.story),
     addressKey: addressKey(cipher, input.person.postcode, input.person.houseNumber, input.person.houseNumberAddition),
-    signallerKey: signallerKey(cipher, input.signaller.email),
+    signallerKey: signalSignallerKey(cipher, input.kind, input.person, input.signaller),
   };
   const result = await db.transaction(async (tx) => {
     // With an idempotency key a racing retry hits the unique index and inserts nothing.

@@ -70,6 +70,15 @@ export function signallerKey(cipher: FieldCipher, email: string | null | undefin
   return email && email.trim() ? cipher.blindIndex(`email:${email.trim().toLowerCase()}`) : null;
 }
 
+/**
+ * The signaller key stored with a signal: the signaller's e-mail address, or for a person who asks
+ * for contact for themself (kind 'self') their own, so a rights request by e-mail finds both.
+ * Intake and the key rotation (rotation.ts) compute it the same way.
+ */
+export function signalSignallerKey(cipher: FieldCipher, kind: string, person: Pick<PersonData, 'email'> | null, signaller: Pick<SignallerData, 'email'> | null): string | null {
+  return signallerKey(cipher, signaller?.email || (kind === 'self' ? person?.email : null));
+}
+
 /** "Dorpsstraat 1A, 1234 AB Ergens" (parts that are missing are left out). */
 export function formatAddress(p: PersonData): string {
   const pc = p.postcode.length === 6 ? `${p.postcode.slice(0, 4)} ${p.postcode.slice(4)}` : p.postcode;

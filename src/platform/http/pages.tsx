@@ -32,14 +32,31 @@ export async function pageRoutes(app: FastifyInstance) {
           Op dit platform houden gemeenten, lokale coalities, adviseurs en het programmateam het register van deelnemende gemeenten en
           organisaties bij.
         </P>
+        {/* The public entrances of the signal point (src/modules/signals/intake-form.tsx). */}
+        <section class="home-signal">
+          <Heading level={2}>Zorgen over iemand?</Heading>
+          <P>
+            Denkt u dat iemand in uw buurt, winkel of werk eenzaam is? Geef het door aan het signaalpunt in de gemeente. Een sociaal werker
+            neemt dan contact op. U heeft geen account nodig.
+          </P>
+          <P>
+            <ButtonLink href="/signaal-doorgeven" variant="primary">
+              Geef een signaal door
+            </ButtonLink>
+          </P>
+          <Heading level={2}>Voelt u zich eenzaam?</Heading>
+          <P>Wilt u graag contact met iemand in de buurt? Laat het ons weten, dan belt of mailt iemand van het welzijnswerk u.</P>
+          <P>
+            <ButtonLink href="/contact-gezocht">Ik wil graag contact</ButtonLink>
+          </P>
+        </section>
+        <Heading level={2}>Voor medewerkers</Heading>
         {req.principal ? (
           <ButtonLink href="/beheer" variant="primary">
             Naar uw overzicht
           </ButtonLink>
         ) : (
-          <ButtonLink href="/inloggen" variant="primary">
-            Inloggen voor medewerkers
-          </ButtonLink>
+          <ButtonLink href="/inloggen">Inloggen voor medewerkers</ButtonLink>
         )}
       </Page>
     )),

@@ -68,17 +68,10 @@ interface FieldProps {
   filter?: boolean;
 }
 
-function FieldWrap({ name, label, form, hint, required, filter, children }: FieldProps & { children: ComponentChildren }) {
-  const err = form.errors[name];
-  const id = fieldId(name);
+/** The hint and the error message of a field or group (their ids are used by aria-describedby). */
+function FieldMessages({ id, hint, err }: { id: string; hint?: string; err?: string }) {
   return (
-    <div class={`utrecht-form-field${err ? ' utrecht-form-field--invalid' : ''}`}>
-      <div class="utrecht-form-field__label">
-        <label class="utrecht-form-label" for={id}>
-          {label}
-          {required || filter ? '' : ' (optioneel)'}
-        </label>
-      </div>
+    <>
       {hint && (
         <div class="utrecht-form-field-description" id={`${id}-hint`}>
           {hint}
@@ -90,6 +83,22 @@ function FieldWrap({ name, label, form, hint, required, filter, children }: Fiel
           {err}
         </div>
       )}
+    </>
+  );
+}
+
+function FieldWrap({ name, label, form, hint, required, filter, children }: FieldProps & { children: ComponentChildren }) {
+  const err = form.errors[name];
+  const id = fieldId(name);
+  return (
+    <div class={`utrecht-form-field${err ? ' utrecht-form-field--invalid' : ''}`}>
+      <div class="utrecht-form-field__label">
+        <label class="utrecht-form-label" for={id}>
+          {label}
+          {required || filter ? '' : ' (optioneel)'}
+        </label>
+      </div>
+      <FieldMessages id={id} hint={hint} err={err} />
       <div class="utrecht-form-field__input">{children}</div>
     </div>
   );
@@ -123,7 +132,7 @@ export function FileField(props: Omit<FieldProps, 'required' | 'filter'> & { acc
 export function TextField(
   props: FieldProps & { type?: 'text' | 'email' | 'password' | 'date' | 'number' | 'url' | 'tel' | 'search'; autocomplete?: string; inputmode?: string; width?: 'xs' | 's' | 'm' | 'l' },
 ) {
-  const { name, form, type = 'text', required, hint, autocomplete, width } = props;
+  const { name, form, type = 'text', required, hint, autocomplete, inputmode, width } = props;
   // aria-required only, no native `required`: validation is server-side with the error summary,
   // and a native `required` made browsers silently block GET filter forms.
   return (
@@ -138,6 +147,7 @@ export function TextField(
         aria-invalid={form.errors[name] ? 'true' : undefined}
         aria-describedby={describedBy(name, form, hint)}
         autocomplete={autocomplete}
+        inputMode={inputmode as any}
       />
     </FieldWrap>
   );
@@ -203,17 +213,7 @@ export function CheckboxGroup(props: FieldProps & { options: Option[] }) {
         {label}
         {required ? '' : ' (optioneel)'}
       </legend>
-      {hint && (
-        <div class="utrecht-form-field-description" id={`${id}-hint`}>
-          {hint}
-        </div>
-      )}
-      {err && (
-        <div class="utrecht-form-field-error-message" id={`${id}-error`}>
-          <span class="visually-hidden">Fout: </span>
-          {err}
-        </div>
-      )}
+      <FieldMessages id={id} hint={hint} err={err} />
       {options.map((o, i) => (
         <div class="utrecht-form-field utrecht-form-field--checkbox">
           <input class="utrecht-checkbox utrecht-checkbox--html-input" type="checkbox" id={`${id}-${i}`} name={name} value={o.value} checked={selected.has(o.value)} />{' '}
@@ -223,6 +223,85 @@ export function CheckboxGroup(props: FieldProps & { options: Option[] }) {
         </div>
       ))}
     </fieldset>
+  );
+}
+
+/** One choice out of a list: a fieldset with a legend, hint and error, radios with labels. */
+export function RadioGroup(props: FieldProps & { options: (Option & { hint?: string })[]; /** Show the legend as an h2 (a form section that is one question). */ headingLegend?: boolean }) {
+  const { name, label, form, hint, options, required, headingLegend } = props;
+  const current = str(form.values[name]);
+  const err = form.errors[name];
+  const id = fieldId(name);
+  return (
+    <fieldset
+      class={`utrecht-form-fieldset${err ? ' utrecht-form-fieldset--invalid' : ''}`}
+      id={id}
+      tabIndex={-1}
+      role="radiogroup"
+      aria-required={required ? 'true' : undefined}
+      aria-invalid={err ? 'true' : undefined}
+      aria-describedby={describedBy(name, form, hint)}
+    >
+      <legend class="utrecht-form-fieldset__legend">
+        {headingLegend ? (
+          <h2 class="utrecht-heading-2">
+            {label}
+            {required ? '' : ' (optioneel)'}
+          </h2>
+        ) : (
+          <>
+            {label}
+            {required ? '' : ' (optioneel)'}
+          </>
+        )}
+      </legend>
+      <FieldMessages id={id} hint={hint} err={err} />
+      {options.map((o, i) => (
+        <div class="utrecht-form-field utrecht-form-field--radio">
+          <input
+            class="utrecht-radio-button utrecht-radio-button--html-input"
+            type="radio"
+            id={`${id}-${i}`}
+            name={name}
+            value={o.value}
+            checked={o.value === current}
+            aria-describedby={o.hint ? `${id}-${i}-hint` : undefined}
+          />{' '}
+          <label class="utrecht-form-label utrecht-form-label--radio" for={`${id}-${i}`}>
+            {o.label}
+          </label>
+          {o.hint && (
+            <div class="utrecht-form-field-description" id={`${id}-${i}-hint`}>
+              {o.hint}
+            </div>
+          )}
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+/** A single yes/no checkbox (value "ja") with its label, hint and error. */
+export function Checkbox({ name, label, form, hint }: { name: string; label: string; form: FormState<any>; hint?: string }) {
+  const err = form.errors[name];
+  const id = fieldId(name);
+  return (
+    <div class={`utrecht-form-field utrecht-form-field--checkbox${err ? ' utrecht-form-field--invalid' : ''}`}>
+      <input
+        class="utrecht-checkbox utrecht-checkbox--html-input"
+        type="checkbox"
+        id={id}
+        name={name}
+        value="ja"
+        checked={form.values[name] === 'ja' || form.values[name] === true}
+        aria-invalid={err ? 'true' : undefined}
+        aria-describedby={describedBy(name, form, hint)}
+      />{' '}
+      <label class="utrecht-form-label utrecht-form-label--checkbox" for={id}>
+        {label}
+      </label>
+      <FieldMessages id={id} hint={hint} err={err} />
+    </div>
   );
 }
 
