@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { Page, navFor, PROGRAMME_NAME } from '../views/layout.js';
 import { ButtonLink, Heading, Link, P } from '../views/components.js';
-import { ROLE_LABELS } from '../access.js';
+import { can, ROLE_LABELS } from '../access.js';
 import { registryCounts } from '../../modules/registry/service.js';
+import { countUnrouted } from '../../modules/signals/unrouted.js';
 
 /** Public pages, the signed-in start page, and the health endpoints. */
 export async function pageRoutes(app: FastifyInstance) {
@@ -65,6 +66,8 @@ export async function pageRoutes(app: FastifyInstance) {
   app.get('/beheer', async (req, reply) => {
     const p = req.requireUser();
     const counts = await registryCounts(database.db, p);
+    // The programme team's unrouted signal queue (src/modules/signals/unrouted.tsx).
+    const unrouted = can(p, 'signal:route') ? await countUnrouted(database.db) : null;
     const nav = navFor(p).filter((n) => n.href !== '/beheer');
     return reply.page({ title: 'Overzicht', crumbs: [{ label: 'Overzicht' }] }, (ctx) => (
       <Page ctx={ctx} title="Overzicht" crumbs={[{ label: 'Overzicht' }]}>
@@ -86,6 +89,14 @@ export async function pageRoutes(app: FastifyInstance) {
               <dt>Organisaties</dt>
               <dd>{counts.organisations}</dd>
             </div>
+            {unrouted !== null && (
+              <div>
+                <dt>Signalen zonder signaalpunt</dt>
+                <dd>
+                  <Link href="/signalen/niet-gerouteerd">{unrouted}</Link>
+                </dd>
+              </div>
+            )}
           </dl>
         )}
         <Heading level={2}>Wat wilt u doen?</Heading>
