@@ -45,8 +45,13 @@ export interface AuditEntry {
 
 /** Appends one entry. Never throws away the caller's transaction: pass `tx` to write inside it. */
 export async function audit(db: Db, ctx: AuditContext, entry: AuditEntry): Promise<void> {
+  await db.insert(auditLog).values(auditRow(ctx, entry));
+}
+
+/** The audit_log row for an entry (for callers that write it inside a larger SQL statement). */
+export function auditRow(ctx: AuditContext, entry: AuditEntry) {
   const p = ctx.principal;
-  await db.insert(auditLog).values({
+  return {
     actorUserId: p?.kind === 'user' ? p.id : null,
     actorApiKeyId: p?.kind === 'api_key' ? p.id : null,
     actorLabel: p ? (p.kind === 'user' ? (p.email ?? p.label) : `API-sleutel: ${p.label}`) : (ctx.label ?? 'systeem'),
@@ -56,7 +61,7 @@ export async function audit(db: Db, ctx: AuditContext, entry: AuditEntry): Promi
     details: entry.details ?? null,
     requestId: ctx.requestId ?? null,
     ip: ctx.ip ?? null,
-  });
+  };
 }
 
 export interface AuditFilter {

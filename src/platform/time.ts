@@ -43,6 +43,13 @@ function shiftDay(day: string, n: number): string {
  * Ascension Day, Whit Monday, Christmas Day and Boxing Day.
  */
 export function dutchHolidays(year: number): Set<string> {
+  let set = holidayCache.get(year);
+  if (!set) holidayCache.set(year, (set = computeHolidays(year)));
+  return set;
+}
+const holidayCache = new Map<number, Set<string>>();
+
+function computeHolidays(year: number): Set<string> {
   const easter = easterSunday(year);
   const kingsDay = new Date(`${year}-04-27T12:00:00Z`).getUTCDay() === 0 ? `${year}-04-26` : `${year}-04-27`;
   return new Set([
@@ -78,11 +85,26 @@ export function endOfAmsterdamDay(day: string): Date {
  * of `from` (Amsterdam). A signal of Friday afternoon with n = 2 is due at the end of Tuesday.
  */
 export function addWorkingDays(from: Date, n: number): Date {
-  let day = amsterdamDate(from);
-  let left = n;
-  while (left > 0) {
-    day = shiftDay(day, 1);
-    if (isWorkingDay(day)) left--;
+  if (n < 1) return endOfAmsterdamDay(amsterdamDate(from));
+  return new Date(workingDayDeadlines(amsterdamDate(from), n)[n - 1]!);
+}
+
+const deadlineCache = new Map<string, string[]>();
+
+/**
+ * The deadlines (ISO instants) 1, 2, … `upTo` working days after `day`, memoised per day:
+ * the signal intake asks for them on every signal.
+ */
+export function workingDayDeadlines(day: string, upTo: number): string[] {
+  const hit = deadlineCache.get(day);
+  if (hit && hit.length >= upTo) return hit;
+  const out: string[] = [];
+  let d = day;
+  while (out.length < Math.max(upTo, 30)) {
+    d = shiftDay(d, 1);
+    if (isWorkingDay(d)) out.push(endOfAmsterdamDay(d).toISOString());
   }
-  return endOfAmsterdamDay(day);
+  if (deadlineCache.size > 64) deadlineCache.clear();
+  deadlineCache.set(day, out);
+  return out;
 }

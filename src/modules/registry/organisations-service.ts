@@ -1,3 +1,4 @@
+import { forgetApiKeys } from '../../platform/admin/apikeys-service.js';
 import { and, asc, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/index.js';
@@ -440,6 +441,7 @@ export async function deleteOrganisation(db: Db, actx: AuditContext, existing: O
       .where(and(eq(organisations.id, existing.id), isNull(organisations.deletedAt)));
     await audit(t, actx, { action: 'delete', entity: 'organisation', entityId: existing.id, details: { name: existing.name } });
   });
+  forgetApiKeys(db); // its keys stop working at once
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
 import { municipalities, neighbourhoods } from '../registry/schema.js';
 import { postcodeAddressAreas, postcodeAreas, signalPoints, signalRoutingRules } from './schema.js';
@@ -32,21 +32,63 @@ export async function resolveArea(db: Db, postcode: string, houseNumber: number,
     limit 1`);
   const hit = rows.rows[0];
   if (hit) return { municipalityId: hit.municipality_id, neighbourhoodId: hit.neighbourhood_id, routedBy: hit.by };
-  if (pdok?.municipalityCode) {
-    const code = pdok.municipalityCode.startsWith('GM') ? pdok.municipalityCode : `GM${pdok.municipalityCode.padStart(4, '0')}`;
-    const [m] = await db
-      .select({ id: municipalities.id, successorId: municipalities.successorId })
-      .from(municipalities)
-      .where(and(eq(municipalities.cbsCode, code), sql`${municipalities.deletedAt} is null`));
-    if (!m) return null;
-    let neighbourhoodId: number | null = null;
-    if (pdok.neighbourhoodCode) {
-      const [n] = await db.select({ id: neighbourhoods.id }).from(neighbourhoods).where(and(eq(neighbourhoods.code, pdok.neighbourhoodCode), eq(neighbourhoods.municipalityId, m.successorId ?? m.id)));
-      neighbourhoodId = n?.id ?? null;
-    }
-    return { municipalityId: m.successorId ?? m.id, neighbourhoodId, routedBy: 'pdok' };
+  const fromPdok = pdok ? await resolvePdokArea(db, pdok) : null;
+  return fromPdok ? { ...fromPdok, routedBy: 'pdok' } : null;
+}
+
+/** The municipality (its successor when merged) and neighbourhood ids of a PDOK answer's codes. */
+export async function resolvePdokArea(db: Db, pdok: PdokArea): Promise<{ municipalityId: number; neighbourhoodId: number | null } | null> {
+  if (!pdok.municipalityCode) return null;
+  const code = pdok.municipalityCode.startsWith('GM') ? pdok.municipalityCode : `GM${pdok.municipalityCode.padStart(4, '0')}`;
+  const [m] = await db
+    .select({ id: municipalities.id, successorId: municipalities.successorId })
+    .from(municipalities)
+    .where(and(eq(municipalities.cbsCode, code), sql`${municipalities.deletedAt} is null`));
+  if (!m) return null;
+  let neighbourhoodId: number | null = null;
+  if (pdok.neighbourhoodCode) {
+    const [n] = await db.select({ id: neighbourhoods.id }).from(neighbourhoods).where(and(eq(neighbourhoods.code, pdok.neighbourhoodCode), eq(neighbourhoods.municipalityId, m.successorId ?? m.id)));
+    neighbourhoodId = n?.id ?? null;
   }
-  return null;
+  return { municipalityId: m.successorId ?? m.id, neighbourhoodId };
+}
+
+/**
+ * The routing as two SQL common table expressions, for the intake's single statement:
+ * `area` (municipality_id, neighbourhood_id, by) — the house-number exception, else the
+ * postcode, else the PDOK fallback — and `point` (id, organisation_id, first_contact_days) —
+ * the first matching rule by position whose signal point is active, else the active default.
+ * It is the same decision as resolveArea + chooseSignalPoint; routing.test.ts checks that the
+ * two agree on many generated configurations.
+ */
+export function routingCtes(input: { postcode: string; houseNumber: number; pdok: { municipalityId: number; neighbourhoodId: number | null } | null; facts: Omit<RoutingFacts, 'neighbourhoodId'> }): SQL {
+  const { postcode, houseNumber, pdok, facts } = input;
+  return sql`area as (
+      select municipality_id, neighbourhood_id, by from (
+        select municipality_id, neighbourhood_id, 'address'::text as by, 0 as prio from ${postcodeAddressAreas}
+         where postcode = ${postcode} and house_number = ${houseNumber}
+        union all
+        select municipality_id, neighbourhood_id, 'postcode'::text, 1 from ${postcodeAreas} where postcode = ${postcode}
+        union all
+        select ${pdok?.municipalityId ?? null}::int, ${pdok?.neighbourhoodId ?? null}::int, 'pdok'::text, 2 where ${pdok?.municipalityId ?? null}::int is not null
+      ) a order by prio limit 1
+    ),
+    point as (
+      select c.id, c.organisation_id, c.first_contact_days from area
+      cross join lateral (
+        select sp.id, sp.organisation_id, sp.first_contact_days, 0 as prio, r.position, r.id as rule_id
+          from ${signalRoutingRules} r join ${signalPoints} sp on sp.id = r.signal_point_id and sp.active
+         where r.municipality_id = area.municipality_id
+           and (r.neighbourhood_id is null or r.neighbourhood_id is not distinct from area.neighbourhood_id)
+           and (r.age_group is null or r.age_group = ${facts.ageGroup})
+           and (r.signaller_type is null or r.signaller_type = ${facts.signallerType})
+        union all
+        select sp.id, sp.organisation_id, sp.first_contact_days, 1, 0, 0
+          from ${signalPoints} sp where sp.municipality_id = area.municipality_id and sp.is_default and sp.active
+        order by prio, position, rule_id
+        limit 1
+      ) c
+    )`;
 }
 
 export interface RoutingPoint {

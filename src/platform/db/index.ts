@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import pg from 'pg';
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as platform from './schema.js';
 import * as registry from '../../modules/registry/schema.js';
@@ -30,3 +32,19 @@ export function openDatabase(url: string, opts: { max?: number; onError?: (err: 
   const db = drizzle(pool, { schema });
   return { pool, db, url, close: () => pool.end() };
 }
+
+/**
+ * Runs a query as a named prepared statement: PostgreSQL parses and plans it once per
+ * connection instead of on every call. For hot paths only (the signal intake); the statement's
+ * text must not depend on the values (drizzle's sql`` template makes every value a parameter).
+ * Outside a transaction only: it uses the pool directly.
+ */
+export async function executePrepared<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const internals = db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } }; $client: pg.Pool };
+  const { sql: text, params } = internals.dialect.sqlToQuery(query);
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `prep_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 16)}`));
+  const res = await internals.$client.query<T>({ name, text, values: params as unknown[] });
+  return res.rows;
+}
+const statementNames = new Map<string, string>();
