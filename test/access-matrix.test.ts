@@ -21,6 +21,8 @@ import { eq } from 'drizzle-orm';
 import { addResponse, createSmallEdition } from './helpers/benchmark.js';
 import { benchmarkInvitationMunicipalities, benchmarkInvitations, benchmarkQuestions, benchmarkSections } from '../src/modules/benchmark/schema.js';
 import { newInvitationToken } from '../src/modules/benchmark/links.js';
+import { postcodeAreas, signalPoints, signalRoutingRules } from '../src/modules/signals/schema.js';
+import { addSignal, signalInput } from './helpers/signals.js';
 
 type Who = Role | 'anonymous';
 const WHO: Who[] = [...ROLES, 'anonymous'];
@@ -36,6 +38,10 @@ const REGISTRY_READ = ['programme_admin', 'advisor:A', 'municipality_coordinator
 const REGISTRY_LIST = ['programme_admin', 'advisor', 'municipality_coordinator'];
 const ORG_LIST = ['programme_admin', 'advisor', 'municipality_coordinator', 'partner', 'provider'];
 const BENCHMARK_REPORT = ['programme_admin', 'advisor', 'municipality_coordinator'];
+const SIGNAL_STAFF = ['signal_coordinator', 'signal_handler'];
+const SIGNAL_STAFF_A = ['signal_coordinator:A', 'signal_handler:A'];
+const SIGNAL_CONFIG = ['programme_admin', 'municipality_coordinator:A'];
+const SIGNAL_STATS = ['programme_admin', 'advisor', 'municipality_coordinator', 'signal_coordinator'];
 
 const EXPECTED: Record<string, Rule> = {
   'GET /': 'all',
@@ -229,11 +235,79 @@ const EXPECTED: Record<string, Rule> = {
   'POST /benchmark/edities/:id/vragenlijst-vervangen': ADMIN,
   'POST /benchmark/edities/nieuw': ADMIN,
   'POST /benchmark/edities/vragenlijst-importeren': ADMIN,
+
+  // Signal point. Public entrances, no account:
+  'GET /signaal-doorgeven': 'all',
+  'POST /signaal-doorgeven': 'all',
+  'GET /contact-gezocht': 'all',
+  'POST /contact-gezocht': 'all',
+  'GET /signaal-doorgeven/ontvangen/:reference': 'all',
+  'GET /signaal-doorgeven/privacy': 'all',
+  // Partner API: API keys with signals:submit only, never a signed-in user.
+  'POST /api/v1/signals': [],
+  'GET /api/v1/signals/:reference': [],
+  // Persons are need-to-know: only the handling organisation's own staff — not the programme team.
+  'GET /signalen': SIGNAL_STAFF,
+  'GET /signalen/:id': SIGNAL_STAFF_A,
+  'POST /signalen/:id/toewijzen': SIGNAL_STAFF_A,
+  'POST /signalen/:id/contactpoging': SIGNAL_STAFF_A,
+  'POST /signalen/:id/in-contact': SIGNAL_STAFF_A,
+  'POST /signalen/:id/bezoek-gepland': SIGNAL_STAFF_A,
+  'POST /signalen/:id/afsluiten': SIGNAL_STAFF_A,
+  'POST /signalen/:id/doorsturen': SIGNAL_STAFF_A,
+  'POST /signalen/:id/niet-voor-ons': SIGNAL_STAFF_A,
+  'POST /signalen/:id/dubbel': SIGNAL_STAFF_A,
+  'POST /signalen/:id/heropenen': SIGNAL_STAFF_A,
+  'POST /signalen/:id/notitie': SIGNAL_STAFF_A,
+  'GET /api/v1/handling/signals': SIGNAL_STAFF,
+  'GET /api/v1/handling/signals/:reference': SIGNAL_STAFF_A,
+  // Configuration: the municipality's coordinator and the programme team.
+  'GET /signaalpunten': ['programme_admin', 'municipality_coordinator'],
+  'GET /signaalpunten/:cbsCode': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/routering-testen': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/signaalpunt/nieuw': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/nieuw': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/signaalpunt/:id/bewerken': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/:id/bewerken': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/:id/standaard': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/:id/deactiveren': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/:id/activeren': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/signaalpunt/:id/verwijderen': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/signaalpunt/:id/verwijderen': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/regels/nieuw': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/regels/nieuw': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/regels/:id/bewerken': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/regels/:id/bewerken': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/regels/:id/omhoog': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/regels/:id/omlaag': SIGNAL_CONFIG,
+  'GET /signaalpunten/:cbsCode/regels/:id/verwijderen': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/regels/:id/verwijderen': SIGNAL_CONFIG,
+  // Postcodes are public CBS data; a coordinator corrects only postcodes of their own municipality (checked on the content).
+  'GET /signaalpunten/postcodes': ['programme_admin', 'municipality_coordinator'],
+  'POST /signaalpunten/postcodes/correctie': ['programme_admin', 'municipality_coordinator'],
+  'POST /signaalpunten/postcodes/huisnummer': ['programme_admin', 'municipality_coordinator'],
+  'POST /signaalpunten/postcodes/correctie-verwijderen': ['programme_admin', 'municipality_coordinator'],
+  'GET /beheer/postcodes/importeren': ADMIN,
+  'POST /beheer/postcodes/importeren': ADMIN,
+  // The programme team routes what no configuration routes (postcode area only, never the person).
+  'GET /signalen/niet-gerouteerd': ADMIN,
+  'POST /signalen/niet-gerouteerd/opnieuw-routeren': ADMIN,
+  'GET /signalen/niet-gerouteerd/:id/routeren': ADMIN,
+  'POST /signalen/niet-gerouteerd/:id/routeren': ADMIN,
+  // Statistics without persons.
+  'GET /signalen/statistieken': SIGNAL_STATS,
+  'GET /signalen/statistieken.csv': SIGNAL_STATS,
+  // A data subject's rights request.
+  'GET /beheer/privacyverzoeken': ADMIN,
+  'POST /beheer/privacyverzoeken': ADMIN,
+  'POST /beheer/privacyverzoeken/inzage': ADMIN,
+  'POST /beheer/privacyverzoeken/export.json': ADMIN,
+  'POST /beheer/privacyverzoeken/verwijderen': ADMIN,
 };
 
 const A = 'GM0344'; // Utrecht: in scope
 const B = 'GM0363'; // Amsterdam: out of scope
-const B_MARKERS = ['Amsterdam', 'Organisatie Buiten Scope', 'Wijk Buiten Scope'];
+const B_MARKERS = ['Amsterdam', 'Organisatie Buiten Scope', 'Wijk Buiten Scope', 'Signaalpunt Buiten Scope', 'Persoon Buiten Scope'];
 
 let t: TestApp;
 const ids: Record<string, { A: string; B: string }> = {};
@@ -306,6 +380,29 @@ beforeAll(async () => {
     pagina: { A: '1', B: '1' },
   });
 
+  // Signal point: a signal point per municipality (A's run by organisation A), a routing rule each,
+  // a routed signal each and an unrouted one for each side.
+  const [spA] = await t.db.insert(signalPoints).values({ municipalityId: mA, organisationId: oA.id, name: 'Signaalpunt A', isDefault: true }).returning();
+  const [spB] = await t.db.insert(signalPoints).values({ municipalityId: mB, organisationId: oB.id, name: 'Signaalpunt Buiten Scope', isDefault: true }).returning();
+  const [rA] = await t.db.insert(signalRoutingRules).values({ municipalityId: mA, signalPointId: spA.id, signallerType: 'police' }).returning();
+  const [rB] = await t.db.insert(signalRoutingRules).values({ municipalityId: mB, signalPointId: spB.id, signallerType: 'police' }).returning();
+  await t.db.insert(postcodeAreas).values([
+    { postcode: '3511AB', municipalityId: mA, source: 'cbs' },
+    { postcode: '1011AB', municipalityId: mB, source: 'cbs' },
+  ]);
+  const sigA = await addSignal(t.ctx, signalInput('3511AB', 1));
+  const sigB = await addSignal(t.ctx, signalInput('1011AB', 1, { person: { name: 'Persoon Buiten Scope', houseNumber: 1, postcode: '1011AB', city: 'Amsterdam' } }));
+  const unA = await addSignal(t.ctx, signalInput('9999XA', 1));
+  const unB = await addSignal(t.ctx, signalInput('9999XB', 1));
+  Object.assign(ids, {
+    signalen: { A: String(sigA.id), B: String(sigB.id) },
+    ontvangen: { A: sigA.reference, B: sigB.reference },
+    signals: { A: sigA.reference, B: sigB.reference },
+    'niet-gerouteerd': { A: String(unA.id), B: String(unB.id) },
+    signaalpunt: { A: String(spA.id), B: String(spB.id) },
+    regels: { A: String(rA.id), B: String(rB.id) },
+  });
+
   for (const who of WHO) {
     const c = new TestClient(t.app);
     if (who !== 'anonymous') {
@@ -346,6 +443,7 @@ const staticPath: Record<string, string> = {
 /** Query strings a GET needs to show its page (e.g. which status change to confirm). */
 const query: Record<string, string> = {
   '/benchmark/edities/:id/status': '?naar=closed',
+  '/signaalpunten/:cbsCode/routering-testen': '?postcode=3511AB&houseNumber=1',
 };
 
 function allowed(rule: Rule, who: Who, variant: 'A' | 'B'): boolean {
@@ -374,7 +472,13 @@ async function tableCounts() {
            (select md5(string_agg(row(q.*)::text, ',' order by id)) from benchmark_questions q) bqh,
            (select md5(string_agg(row(i.*)::text, ',' order by id)) from benchmark_invitations i) bih,
            (select md5(string_agg(row(r.*)::text, ',' order by id)) from benchmark_responses r) brh,
-           (select count(*) from benchmark_answers) ba`);
+           (select count(*) from benchmark_answers) ba,
+           (select md5(string_agg(row(x.*)::text, ',' order by id)) from signal_points x) sph,
+           (select md5(string_agg(row(x.*)::text, ',' order by id)) from signal_routing_rules x) srh,
+           (select md5(string_agg(row(x.*)::text, ',' order by id)) from signals x) sgh,
+           (select count(*) from signal_events) se,
+           (select md5(string_agg(row(x.*)::text, ',' order by postcode)) from postcode_areas x) pch,
+           (select count(*) from postcode_address_areas) pca`);
   return JSON.stringify(r.rows[0]);
 }
 
@@ -437,7 +541,7 @@ describe('access matrix', () => {
           if (allowed(rule, who, variant)) continue;
           const c = clients.get(who)!;
           const res = await c.post(url, { name: 'Gewijzigd', naam: 'Gewijzigd', email: 'x@test.example', role: 'programme_admin', status: 'stopped', confirm: 'ja', bevestig: 'ja' });
-          const expectedCodes = who === 'anonymous' ? [302] : [403, 404];
+          const expectedCodes = who === 'anonymous' ? (url.startsWith('/api/') ? [401] : [302]) : [403, 404];
           if (!expectedCodes.includes(res.statusCode)) problems.push(`${who} POST ${url}: expected ${expectedCodes.join('/')}, got ${res.statusCode}`);
         }
       }
@@ -477,7 +581,8 @@ describe('access matrix', () => {
       if (method !== 'GET' || !pattern.startsWith('/api/v1/')) continue;
       const url = fill(pattern, 'B');
       const get = (raw?: string) => t.app.inject({ method: 'GET', url, headers: raw ? { authorization: `Bearer ${raw}` } : {} });
-      expect((await get(registryKey)).statusCode, `${url} (registry:read)`).toBe(pattern.startsWith('/api/v1/benchmark/') ? 403 : 200);
+      const signalRoute = pattern.startsWith('/api/v1/signals') || pattern.startsWith('/api/v1/handling/');
+      expect((await get(registryKey)).statusCode, `${url} (registry:read)`).toBe(pattern.startsWith('/api/v1/benchmark/') || signalRoute ? 403 : 200);
       expect((await get(benchmarkKey)).statusCode, `${url} (benchmark:read)`).toBe(benchmarkAggregate(pattern) ? 200 : 403);
       expect((await get()).statusCode, url).toBe(401);
     }
@@ -488,6 +593,27 @@ describe('access matrix', () => {
     const noRights = await createApiKey(t.db, { name: 'Zonder rechten', organisationId: Number(ids.organisaties.A), actions: [], createdBy: Number(ids.gebruikers.A) });
     const denied = await t.app.inject({ method: 'GET', url: '/api/v1/municipalities', headers: { authorization: `Bearer ${noRights.raw}` } });
     expect(denied.statusCode).toBe(403);
+  });
+
+  it('gives signal API keys exactly their own organisation: submit keys never read, handling keys only their own signals', async () => {
+    const orgA = Number(ids.organisaties.A);
+    const submit = (await createApiKey(t.db, { name: 'Bezorgersapp', organisationId: orgA, actions: ['signals:submit'], createdBy: Number(ids.gebruikers.A) })).raw;
+    const handle = (await createApiKey(t.db, { name: 'Registratiesysteem A', organisationId: orgA, actions: ['signals:handle'], createdBy: Number(ids.gebruikers.A) })).raw;
+    const get = (url: string, raw: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${raw}` } });
+    expect((await get('/api/v1/handling/signals', submit)).statusCode).toBe(403);
+    expect((await get(`/api/v1/handling/signals/${ids.signals.A}`, submit)).statusCode).toBe(403);
+    const list = await get('/api/v1/handling/signals?status=all', handle);
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(ids.signals.A);
+    expect(list.body).not.toContain(ids.signals.B);
+    expect((await get(`/api/v1/handling/signals/${ids.signals.A}`, handle)).statusCode).toBe(200);
+    const other = await get(`/api/v1/handling/signals/${ids.signals.B}`, handle);
+    expect(other.statusCode).toBe(404);
+    expect(other.body).not.toContain('Buiten Scope');
+    const post = await t.app.inject({ method: 'POST', url: '/api/v1/signals', headers: { authorization: `Bearer ${handle}`, 'idempotency-key': 'matrix-key-0001' }, payload: { signallerType: 'deliverer', postcode: '3511AB', houseNumber: 2 } });
+    expect(post.statusCode).toBe(403);
+    // A submit key sees only the stage of its own signals, and not those the form received.
+    expect((await get(`/api/v1/signals/${ids.signals.A}`, submit)).statusCode).toBe(404);
   });
 
   // Last: it deletes organisation A.

@@ -319,8 +319,13 @@ export async function organisationStaff(db: Db, organisationId: number): Promise
   return [...out.values()];
 }
 
-/** Active signal points of OTHER organisations, the signal's own municipality first. */
+/**
+ * Active signal points of OTHER organisations in the signal's municipality. A signal for an
+ * address in another municipality is "not for us": it goes back to the programme's unrouted
+ * queue, which routes it there (so no organisation sees the signal points of the whole country).
+ */
 export async function forwardTargets(db: Db, s: Pick<SignalRow, 'organisationId' | 'municipalityId'>) {
+  if (s.municipalityId == null) return [];
   const rows = await db
     .select({
       id: signalPoints.id,
@@ -333,9 +338,9 @@ export async function forwardTargets(db: Db, s: Pick<SignalRow, 'organisationId'
     .from(signalPoints)
     .innerJoin(organisations, and(eq(organisations.id, signalPoints.organisationId), isNull(organisations.deletedAt)))
     .innerJoin(municipalities, eq(municipalities.id, signalPoints.municipalityId))
-    .where(and(eq(signalPoints.active, true), s.organisationId != null ? ne(signalPoints.organisationId, s.organisationId) : undefined))
-    .orderBy(asc(municipalities.name), asc(signalPoints.name));
-  return [...rows.filter((r) => r.municipalityId === s.municipalityId), ...rows.filter((r) => r.municipalityId !== s.municipalityId)];
+    .where(and(eq(signalPoints.active, true), eq(signalPoints.municipalityId, s.municipalityId), s.organisationId != null ? ne(signalPoints.organisationId, s.organisationId) : undefined))
+    .orderBy(asc(signalPoints.name));
+  return rows;
 }
 
 export interface PossibleDuplicate {
@@ -573,6 +578,9 @@ export async function forward(h: HandlingCtx, signalId: number, input: { targetP
       .where(eq(signalPoints.id, input.targetPointId));
     if (!target || !target.active || target.orgDeleted) throw new ValidationError({ targetPoint: 'Kies een actief signaalpunt.' });
     if (target.organisationId === st.s.organisationId) throw new ValidationError({ targetPoint: 'Dit signaalpunt hoort bij uw eigen organisatie. Kies een signaalpunt van een andere organisatie.' });
+    if (target.municipalityId !== st.s.municipalityId) {
+      throw new ValidationError({ targetPoint: 'Kies een signaalpunt in dezelfde gemeente. Woont de persoon in een andere gemeente? Kies dan "Niet voor ons": het programmateam routeert het signaal.' });
+    }
     const fromOrg = st.s.organisationId!;
     let neighbourhoodId = st.s.neighbourhoodId;
     if (target.municipalityId !== st.s.municipalityId && neighbourhoodId != null) {

@@ -196,49 +196,51 @@ describe('feedback to the signaller', () => {
 
     // Re-assigning, closing, reopening, forwarding and picking it up elsewhere: no second mail.
     await assign(c, asked.id, X.handlers[1].id, later(2));
-    await forward(await as(X.handlers[1].id), asked.id, { targetPointId: Y.signalPointId, reason: 'Woont bij ons in de regio' }, later(3));
-    await assign(await as(Y.handlers[0].id), asked.id, Y.handlers[0].id, later(4));
+    await forward(await as(X.handlers[1].id), asked.id, { targetPointId: Z.signalPointId, reason: 'Woont bij ons in de wijk' }, later(3));
+    await assign(await as(Z.handlers[0].id), asked.id, Z.handlers[0].id, later(4));
     mails = await feedbackMails();
     expect(mails.length - before).toBe(1);
   });
 });
 
 describe('forward, not for us, duplicate, reopen, notes', () => {
-  it('forwards to another organisation: out of X, into Y, afresh', async () => {
+  it('forwards to another organisation: out of X, into Z (same municipality), afresh; never to another municipality', async () => {
     const r = await addSignal(t.ctx, signalInput(X.postcodes[0], 30), { now: NOW });
     const hx = await as(X.handlers[0].id);
     await assign(hx, r.id, X.handlers[0].id, later(1));
     await logAttempt(hx, r.id, { channel: 'phone', result: 'no_answer' }, later(2));
     const inX = async () => (await listInbox(t.db, X.organisationId, { status: 'all' }, 1, 500, later(5))).rows.some((x) => x.id === r.id);
-    const inY = async () => (await listInbox(t.db, Y.organisationId, { status: 'all' }, 1, 500, later(5))).rows.some((x) => x.id === r.id);
-    expect([await inX(), await inY()]).toEqual([true, false]);
+    const inZ = async () => (await listInbox(t.db, Z.organisationId, { status: 'all' }, 1, 500, later(5))).rows.some((x) => x.id === r.id);
+    expect([await inX(), await inZ()]).toEqual([true, false]);
 
     // Own organisation and unknown points are refused.
     await expect(forward(hx, r.id, { targetPointId: X.signalPointId, reason: 'x' }, later(3))).rejects.toThrow(ValidationError);
     await expect(forward(hx, r.id, { targetPointId: 999_999, reason: 'x' }, later(3))).rejects.toThrow(ValidationError);
+    // Another municipality's signal point is refused: that is "not for us" (the programme routes it).
+    await expect(forward(hx, r.id, { targetPointId: Y.signalPointId, reason: 'x' }, later(3))).rejects.toMatchObject({ fields: { targetPoint: expect.stringContaining('dezelfde gemeente') } });
 
     const monday = new Date('2026-11-23T09:00:00Z');
-    await forward(hx, r.id, { targetPointId: Y.signalPointId, reason: 'Woont in Amersfoort' }, monday);
+    await forward(hx, r.id, { targetPointId: Z.signalPointId, reason: 'Buurtteam Z volgt dit op' }, monday);
     const row = await signalRow(t.db, r.id);
     expect(row).toMatchObject({
       status: 'new',
-      organisationId: Y.organisationId,
-      signalPointId: Y.signalPointId,
-      municipalityId: Y.municipalityId,
-      neighbourhoodId: null, // X's neighbourhood does not lie in Y's municipality
+      organisationId: Z.organisationId,
+      signalPointId: Z.signalPointId,
+      municipalityId: X.municipalityId,
+      neighbourhoodId: X.neighbourhoodIds[0],
       assignedUserId: null,
       firstContactAt: null,
     });
     expect(row.dueAt!.toISOString()).toBe('2026-11-25T22:59:59.999Z'); // two working days after Monday
-    expect([await inX(), await inY()]).toEqual([false, true]);
+    expect([await inX(), await inZ()]).toEqual([false, true]);
     const fwd = (await events(r.id)).find((e) => e.kind === 'forwarded')!;
-    expect(fwd).toMatchObject({ organisationId: Y.organisationId, fromStatus: 'contact_attempted', toStatus: 'new', code: `from:${X.organisationId};to:${Y.organisationId};point:${Y.signalPointId}` });
-    expect(t.ctx.cipher.decrypt(fwd.textEnc!)).toBe('Woont in Amersfoort');
+    expect(fwd).toMatchObject({ organisationId: Z.organisationId, fromStatus: 'contact_attempted', toStatus: 'new', code: `from:${X.organisationId};to:${Z.organisationId};point:${Z.signalPointId}` });
+    expect(t.ctx.cipher.decrypt(fwd.textEnc!)).toBe('Buurtteam Z volgt dit op');
     const au = (await audits(r.id)).at(-1)!;
-    expect(au.details).toMatchObject({ action: 'forward', fromOrganisationId: X.organisationId, toOrganisationId: Y.organisationId });
-    // X can no longer touch it; Y can.
+    expect(au.details).toMatchObject({ action: 'forward', fromOrganisationId: X.organisationId, toOrganisationId: Z.organisationId });
+    // X can no longer touch it; Z can.
     await expect(addNote(hx, r.id, 'nog iets', later(10))).rejects.toThrow(NotFoundError);
-    await addNote(await as(Y.handlers[0].id), r.id, 'Overgenomen', later(10));
+    await addNote(await as(Z.handlers[0].id), r.id, 'Overgenomen', later(10));
   });
 
   it('keeps the neighbourhood when forwarding within the municipality', async () => {

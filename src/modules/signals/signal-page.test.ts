@@ -8,6 +8,7 @@ import { signalEvents } from './schema.js';
 let t: TestApp;
 let X: SignalPointSetup;
 let Y: SignalPointSetup;
+let Z: SignalPointSetup;
 
 async function as(email: string) {
   const c = new TestClient(t.app);
@@ -27,6 +28,7 @@ beforeAll(async () => {
   await seedReference(t.db);
   X = await setupSignalPoint(t.db, { cbsCode: 'GM0344', emailPrefix: 'x' });
   Y = await setupSignalPoint(t.db, { cbsCode: 'GM0307', emailPrefix: 'y' });
+  Z = await setupSignalPoint(t.db, { cbsCode: 'GM0344', emailPrefix: 'z', isDefault: false });
   await createUser(t.db, 'admin@test.example', [{ role: 'programme_admin' }]);
   await createUser(t.db, 'gemeente@test.example', [{ role: 'municipality_coordinator', municipalityId: X.municipalityId }]);
 });
@@ -195,14 +197,18 @@ describe('the signal page', () => {
     expect(res.statusCode).toBe(303);
     expect((await signalRow(t.db, second.id)).assignedUserId).toBe(X.handlers[1].id);
 
-    // Forward the first to Y: X no longer sees it, not even as a possible duplicate (need to know).
-    expect((await c.post(`/signalen/${first.id}/doorsturen`, { targetPoint: String(Y.signalPointId), forwardReason: 'Andere regio' })).headers.location).toBe('/signalen');
+    // Another municipality's point is refused (that is "not for us"); Z in the same municipality is fine.
+    const refused = await c.post(`/signalen/${first.id}/doorsturen`, { targetPoint: String(Y.signalPointId), forwardReason: 'Andere regio' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('dezelfde gemeente');
+    // Forward the first to Z: X no longer sees it, not even as a possible duplicate (need to know).
+    expect((await c.post(`/signalen/${first.id}/doorsturen`, { targetPoint: String(Z.signalPointId), forwardReason: 'Andere regio' })).headers.location).toBe('/signalen');
     page = await c.get(`/signalen/${second.id}`);
     expect(page.body).not.toContain(first.reference);
     expect(page.body).not.toContain(`href="/signalen/${first.id}"`);
     expect((await c.get(`/signalen/${first.id}`)).statusCode).toBe(404);
-    // Y's staff now see the first, with X's log.
-    const y = await as(Y.handlers[0].email);
+    // Z's staff now see the first, with X's log.
+    const y = await as(Z.handlers[0].email);
     page = await y.get(`/signalen/${first.id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Andere regio');
