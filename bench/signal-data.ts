@@ -71,7 +71,8 @@ export async function generateSignalData(
            when r.at > now() - interval '21 days' then (array['new','assigned','contact_attempted','in_contact','visit_planned','closed'])[1 + g % 6]
            when g % 50 = 0 then 'duplicate'
            else 'closed' end as status) s`);
-  await db.execute(sql`analyze signals`);
+  // As autovacuum would have done on a live table: the visibility map lets the inbox counts run as index-only scans.
+  await db.execute(sql`vacuum analyze signals`);
   const main = await db.execute<{ n: number }>(sql`select count(*)::int as n from signals where organisation_id = ${opts.mainOrganisationId}`);
   return { total, mainOrganisationSignals: main.rows[0].n, seconds: Math.round((performance.now() - t0) / 100) / 10 };
 }

@@ -3,7 +3,7 @@
  * Idempotency-Key, on this machine, against a bare Fastify + PostgreSQL insert endpoint
  * (bench/baseline-insert-server.mjs) measured in the same run on the same PostgreSQL.
  *
- *  1. Steady load: 500 signals/s (even arrivals from 25 clients) for `seconds`: achieved rate,
+ *  1. Steady load: 500 signals/s (even arrivals from 50 clients) for `seconds`: achieved rate,
  *     p50/p95/p99 — the target is ≥ 500/s with p99 < 100 ms. The same for the baseline.
  *  2. Maximum throughput: autocannon, 20 connections, unique keys: requests/s of the app and of
  *     the baseline, and their ratio.
@@ -64,7 +64,7 @@ export interface SignalIntakeResult {
 }
 
 const RATE = 500;
-const CLIENTS = 25;
+const CLIENTS = 50;
 const SIGNS = ['rarely_outside', 'no_visitors', 'says_lonely', 'post_piling_up', 'no_network'];
 
 let counter = 0;

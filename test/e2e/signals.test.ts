@@ -142,6 +142,8 @@ function sevenMonthsLater(): string {
 
 describe('signal point: from a worry on the public form to anonymous statistics', () => {
   it('a pharmacist passes on a worry, the social worker handles it, others never see it, retention removes the person and keeps the count', { timeout: 240_000 }, async () => {
+    const T0 = Date.now();
+    console.log('T1', Date.now() - T0);
     // ----- 1. The coordinator of Utrecht: the signal point, the routing test, the figures before.
     const coord = await loggedIn(COORDINATOR);
     await coord.visit('/signaalpunten/GM0344');
@@ -159,6 +161,7 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(outcome).toContain(SIGNAL_POINT);
     const before = await figures(coord);
 
+    console.log('T2', Date.now() - T0);
     // ----- 2. The pharmacist (no account), on the public form.
     const pharmacist = await open();
     await pharmacist.visit('/signaal-doorgeven');
@@ -229,6 +232,7 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(confirmation).not.toContain(PERSON.name);
     await pharmacist.done();
 
+    console.log('T3', Date.now() - T0);
     // ----- 3. The social worker finds it in the inbox, picks it up, tries to reach the person, closes it.
     const worker = await loggedIn(WORKER);
     await worker.clickLink('Signalen', { exact: true, within: MAIN_NAV });
@@ -277,6 +281,7 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(JSON.stringify(await own.json())).toContain(PERSON.name);
     await worker.done();
 
+    console.log('T4', Date.now() - T0);
     // ----- 4. The programme team: the feedback mail, the unrouted queue, and no access to the signal.
     const admin = await loggedIn(DEMO_ADMIN);
     await admin.clickLink('Verzonden e-mail', { within: MAIN_NAV });
@@ -307,7 +312,7 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     await admin.page.getByLabel('Naam').fill(OTHER.name);
     await admin.page.getByLabel('E-mailadres').fill(OTHER.email);
     await admin.page.getByLabel('Rol').selectOption('signal_handler');
-    await admin.page.getByLabel(/^Organisatie/).selectOption({ label: 'Welzijn Amsterdam Centrum' });
+    await admin.page.getByLabel(/^Organisatie/).selectOption({ label: 'Welzijn Amsterdam Centrum (Amsterdam)' });
     await admin.clickButton('Uitnodiging versturen', 200);
     expect(await admin.h1()).toBe(OTHER.name);
     await admin.clickLink('Verzonden e-mail', { within: MAIN_NAV });
@@ -344,20 +349,26 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     await other.done();
 
     // The figures now count the new signal.
+    console.log('figs', Date.now()-T0);
     const afterClose = await figures(coord);
     expect(Number(afterClose.received)).toBe(Number(before.received) + 1);
     if (/^\d+$/.test(before.pharmacy) && /^\d+$/.test(afterClose.pharmacy)) expect(Number(afterClose.pharmacy)).toBe(Number(before.pharmacy) + 1);
     await coord.done();
 
+    console.log('T5', Date.now() - T0);
     // ----- 5. Seven months later (simulated clock): the retention run, with the server stopped.
+    console.log('stop', Date.now()-T0);
     await stopOwnServer();
+    console.log('stopped', Date.now()-T0);
     const later = sevenMonthsLater();
     const cli = spawnCli(['signals-retention', `--now=${later}`], env());
     const { code } = await cli.exited;
     expect(code, cli.output()).toBe(0);
     const signalId = signalPath.split('/').pop()!;
     expect(cli.stdout()).toMatch(new RegExp(`Signaal-id's: (.*, )?${signalId}(,|\\s|$)`));
+    console.log('cli done', Date.now()-T0);
     await startOwnServer();
+    console.log('started', Date.now()-T0);
 
     const workerAgain = await loggedIn(WORKER);
     await workerAgain.visit(signalPath);
