@@ -269,7 +269,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       status = 503;
       code = 'database_unavailable';
       message = 'De database is tijdelijk niet bereikbaar. Probeer het over een paar minuten opnieuw.';
-      req.log.error({ err: { message: err.message, code: err.code } }, 'database unavailable');
+      // The cause's own message only: a drizzle error's message lists the query's parameters (personal data).
+      const cause = err.cause ?? err;
+      req.log.error({ err: { message: String(cause.message ?? '').slice(0, 200), code: cause.code ?? err.code } }, 'database unavailable');
     } else if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
       status = 403;
       code = 'csrf_invalid';

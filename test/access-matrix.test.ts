@@ -624,7 +624,7 @@ describe('access matrix', () => {
     expect((await partner.get(`/beheer/organisaties/${orgA}`)).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/provinces', headers: { authorization: `Bearer ${raw}` } })).statusCode).toBe(200);
     await t.db.update(organisations).set({ deletedAt: new Date() }).where(sql`${organisations.id} = ${orgA}`);
-    forgetApiKeys(t.db); // what deleteOrganisation does; other instances forget within API_KEY_CACHE_MS
+    forgetApiKeys(); // what deleteOrganisation does; other instances forget within API_KEY_CACHE_MS
     expect([403, 404]).toContain((await partner.get(`/beheer/organisaties/${orgA}`)).statusCode);
     expect((await partner.get('/beheer/organisaties')).statusCode).toBe(403); // the partner grant is inert
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/provinces', headers: { authorization: `Bearer ${raw}` } })).statusCode).toBe(401);

@@ -82,6 +82,7 @@ describe('handling API', () => {
     const before = (await readAudits(sx.id)).length;
     const res = await get(`/api/v1/handling/signals/${sx.reference}`, keyX);
     expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     const d = res.json().data;
     expect(d.person).toMatchObject({ name: 'Mevrouw De Vries', street: 'Dorpsstraat', houseNumber: 7, postcode: X.postcodes[0] });
     expect(d.signaller).toMatchObject({ email: 'apotheek@test.example', organisation: 'Apotheek Centrum' });

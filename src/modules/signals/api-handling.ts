@@ -134,6 +134,10 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 export async function signalHandlingApi(appBase: FastifyInstance) {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const db = app.ctx.database.db;
+  // Persons' data: never kept in a browser or proxy cache (this plugin's routes only).
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
 
   /** The organisation the caller handles (403 without any, 404 for one that is not theirs). */
   const organisationOf = async (p: Principal, requested: number | undefined) => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import crypto from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, type TestApp } from '../../../test/helpers/app.js';
 import { addRule, addSignal, setupSignalPoint, signalInput, signalRow, type SignalPointSetup } from '../../../test/helpers/signals.js';
-import { outbox } from '../../platform/db/schema.js';
+import { auditLog, outbox } from '../../platform/db/schema.js';
 import { addWorkingDays, amsterdamDate, dutchHolidays, easterSunday, isWorkingDay } from '../../platform/time.js';
 import { actionsFrom, nextStatus, normaliseAddition, normalisePostcode, parseHouseNumber, TransitionError, TRANSITIONS, STATUSES } from './model.js';
 import { chooseSignalPoint } from './routing.js';
@@ -132,6 +133,29 @@ describe('intake (real database)', () => {
     expect(d.story).toContain('medicijnen');
     const events = await t.db.select().from(signalEvents).where(eq(signalEvents.signalId, r.id));
     expect(events.map((e) => e.kind).sort()).toEqual(['received', 'routed']);
+  });
+
+  it('writes an audit entry for a form signal that names no one: no user, no IP address', async () => {
+    const r = await receiveSignal(t.db, t.ctx.cipher, signalInput(sp.postcodes[0], 14), {
+      channel: 'form',
+      audit: { principal: { kind: 'user', id: 1, label: 'Ingelogd', email: 'ingelogd@test.example', roles: [], municipalityIds: [], organisationIds: [] }, ip: '203.0.113.7', requestId: 'req-1' },
+      jobs: null,
+      helpdeskEmail: 'h@test.example',
+      baseUrl: 'http://localhost:3000',
+    });
+    const [row] = await t.db.select().from(auditLog).where(and(eq(auditLog.entity, 'signal'), eq(auditLog.entityId, String(r.id))));
+    expect(row).toMatchObject({ action: 'create', actorUserId: null, actorLabel: 'publiek formulier', ip: null, requestId: 'req-1' });
+  });
+
+  it('stores the API request hash keyed (HMAC), not as a plain hash of the body', async () => {
+    const body = JSON.stringify({ signallerType: 'deliverer', postcode: sp.postcodes[0], houseNumber: 15 });
+    const plain = crypto.createHash('sha256').update(body).digest('hex');
+    const r = await receiveSignal(t.db, t.ctx.cipher, signalInput(sp.postcodes[0], 15), {
+      channel: 'api', apiKeyId: 77, idempotencyKey: 'hash-test-0001', requestHash: plain, audit: { label: 'test' }, jobs: null, helpdeskEmail: 'h@test.example', baseUrl: 'http://localhost:3000',
+    });
+    const row = await signalRow(t.db, r.id);
+    expect(row.requestHash).toBeTruthy();
+    expect(row.requestHash).not.toBe(plain);
   });
 
   it('uses a house-number exception before the postcode majority', async () => {

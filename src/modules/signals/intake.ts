@@ -68,6 +68,10 @@ export function newReference(): string {
   return `SGN-${s.slice(0, 4)}-${s.slice(4)}`;
 }
 
+function hashRequest(cipher: FieldCipher, hash: string | null | undefined): string | null {
+  return hash ? cipher.blindIndex(`request:${hash}`) : null;
+}
+
 async function findByKey(db: Db, opts: IntakeOptions) {
   const [row] = await db
     .select({ id: signals.id, reference: signals.reference, requestHash: signals.requestHash, signalPointId: signals.signalPointId, receivedAt: signals.receivedAt })
@@ -100,7 +104,12 @@ export async function receiveSignal(db: Db, cipher: FieldCipher, input: SignalIn
   const pdok = opts.pdok ? await resolvePdokArea(db, opts.pdok) : null;
   const dues = workingDayDeadlines(amsterdamDate(now), MAX_FIRST_CONTACT_DAYS).slice(0, MAX_FIRST_CONTACT_DAYS);
   const reference = newReference();
-  const audit = auditRow(opts.audit, { action: 'create', entity: 'signal', details: { channel: opts.channel } });
+  // The public form's audit entry names no one: not a signed-in visitor's e-mail, not an IP
+  // address (a signaller may stay anonymous, and the audit log is kept for good).
+  const auditCtx: AuditContext = opts.channel === 'form' ? { label: 'publiek formulier', requestId: opts.audit.requestId } : opts.audit;
+  const audit = auditRow(auditCtx, { action: 'create', entity: 'signal', details: { channel: opts.channel } });
+  // Keyed, so a database dump cannot brute-force a short API body (postcode + house number) back from it.
+  const requestHash = hashRequest(cipher, opts.requestHash);
   const feedbackRequested = input.feedbackRequested && !!input.signaller.email;
   const rows = await executePrepared<{ id: string | number; reference: string; signal_point_id: number | null; received_at: string | Date }>(db, sql`
     with ${routingCtes({ postcode: input.person.postcode, houseNumber: input.person.houseNumber, pdok, facts: { ageGroup: input.ageGroup, signallerType: input.signallerType } })},
@@ -108,7 +117,7 @@ export async function receiveSignal(db: Db, cipher: FieldCipher, input: SignalIn
       insert into ${signals} (reference, kind, channel, api_key_id, idempotency_key, request_hash, received_at, signaller_type, age_group, signs,
                               person_knows, feedback_requested, municipality_id, neighbourhood_id, signal_point_id, organisation_id, routed_by,
                               routed_at, status, due_at, person_enc, signaller_enc, story_enc, address_key, signaller_key)
-      select ${reference}, ${input.kind}, ${opts.channel}, ${opts.apiKeyId ?? null}::int, ${opts.idempotencyKey ?? null}, ${opts.requestHash ?? null}, ${now}::timestamptz,
+      select ${reference}, ${input.kind}, ${opts.channel}, ${opts.apiKeyId ?? null}::int, ${opts.idempotencyKey ?? null}, ${requestHash}, ${now}::timestamptz,
              ${input.signallerType}, ${input.ageGroup}, array(select jsonb_array_elements_text(${JSON.stringify(input.signs)}::jsonb)),
              ${input.personKnows}, ${feedbackRequested}, area.municipality_id, area.neighbourhood_id, point.id, point.organisation_id,
              case when point.id is null then 'none' else area.by end, case when point.id is null then null else ${now}::timestamptz end, 'new',
@@ -142,7 +151,7 @@ export async function receiveSignal(db: Db, cipher: FieldCipher, input: SignalIn
   if (!row) {
     // The idempotency key was used before (or by a racing retry): answer with that signal.
     if (!opts.idempotencyKey) throw new Error('signal insert conflicted without an idempotency key');
-    const earlier = await findByKey(db, opts);
+    const earlier = await findByKey(db, { ...opts, requestHash });
     if (!earlier) throw new Error('idempotent insert lost its row');
     return earlier;
   }

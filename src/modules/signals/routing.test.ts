@@ -73,6 +73,8 @@ describe('routing in SQL and in TypeScript', () => {
       for (let i = 0; i < count; i++) {
         const [org] = await t.db.insert(organisations).values({ name: `Routeringstest ${round}-${i}`, kind: 'welfare', municipalityId: mId }).returning({ id: organisations.id });
         const active = i === 0 || r() < 0.75;
+        // Now and then the organisation behind a point has been deleted from the register.
+        if (r() < 0.15) await t.db.update(organisations).set({ deletedAt: new Date() }).where(eq(organisations.id, org.id));
         const [p] = await t.db
           .insert(signalPoints)
           .values({ municipalityId: mId, organisationId: org.id, name: `Punt ${round}-${i}`, isDefault: withDefault && i === 0, active })

@@ -1,6 +1,6 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
-import { municipalities, neighbourhoods } from '../registry/schema.js';
+import { municipalities, neighbourhoods, organisations } from '../registry/schema.js';
 import { postcodeAddressAreas, postcodeAreas, signalPoints, signalRoutingRules } from './schema.js';
 import type { AgeGroup, SignallerType } from './model.js';
 
@@ -57,7 +57,8 @@ export async function resolvePdokArea(db: Db, pdok: PdokArea): Promise<{ municip
  * The routing as two SQL common table expressions, for the intake's single statement:
  * `area` (municipality_id, neighbourhood_id, by) — the house-number exception, else the
  * postcode, else the PDOK fallback — and `point` (id, organisation_id, first_contact_days) —
- * the first matching rule by position whose signal point is active, else the active default.
+ * the first matching rule by position whose signal point is active (and its organisation not
+ * deleted), else the active default.
  * It is the same decision as resolveArea + chooseSignalPoint; routing.test.ts checks that the
  * two agree on many generated configurations.
  */
@@ -78,13 +79,15 @@ export function routingCtes(input: { postcode: string; houseNumber: number; pdok
       cross join lateral (
         select sp.id, sp.organisation_id, sp.first_contact_days, 0 as prio, r.position, r.id as rule_id
           from ${signalRoutingRules} r join ${signalPoints} sp on sp.id = r.signal_point_id and sp.active
+          join ${organisations} o on o.id = sp.organisation_id and o.deleted_at is null
          where r.municipality_id = area.municipality_id
            and (r.neighbourhood_id is null or r.neighbourhood_id is not distinct from area.neighbourhood_id)
            and (r.age_group is null or r.age_group = ${facts.ageGroup})
            and (r.signaller_type is null or r.signaller_type = ${facts.signallerType})
         union all
         select sp.id, sp.organisation_id, sp.first_contact_days, 1, 0, 0
-          from ${signalPoints} sp where sp.municipality_id = area.municipality_id and sp.is_default and sp.active
+          from ${signalPoints} sp join ${organisations} o on o.id = sp.organisation_id and o.deleted_at is null
+         where sp.municipality_id = area.municipality_id and sp.is_default and sp.active
         order by prio, position, rule_id
         limit 1
       ) c
@@ -137,6 +140,8 @@ export async function loadRouting(db: Db, municipalityId: number): Promise<{ poi
     db
       .select({ id: signalPoints.id, organisationId: signalPoints.organisationId, isDefault: signalPoints.isDefault, firstContactDays: signalPoints.firstContactDays })
       .from(signalPoints)
+      // A signal point of a deleted organisation is not a routing target (its staff have no inbox any more).
+      .innerJoin(organisations, and(eq(organisations.id, signalPoints.organisationId), isNull(organisations.deletedAt)))
       .where(and(eq(signalPoints.municipalityId, municipalityId), eq(signalPoints.active, true))),
     db
       .select({

@@ -17,9 +17,10 @@ export async function createApiKey(db: Db, input: { name: string; organisationId
   return { row, raw };
 }
 
+/** Revokes a key. Call forgetApiKeys() again after the surrounding transaction commits. */
 export async function revokeApiKey(db: Db, id: number): Promise<boolean> {
   const r = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
-  forgetApiKeys(db);
+  forgetApiKeys();
   return r.length > 0;
 }
 
@@ -30,11 +31,19 @@ export async function revokeApiKey(db: Db, id: number): Promise<boolean> {
  * instances (several app processes) a revoked key keeps working for at most this long.
  */
 export const API_KEY_CACHE_MS = 10_000;
-const keyCache = new WeakMap<Db, Map<string, { principal: Principal; until: number }>>();
+/** Keyed by the key's SHA-256 (unique across databases too). */
+const keyCache = new Map<string, { principal: Principal; until: number }>();
+/** Bumped by every forget: a lookup that was under way meanwhile does not put its (maybe stale) answer in the cache. */
+let generation = 0;
 
-/** Forgets every remembered key (after a revocation or an organisation deletion). */
-export function forgetApiKeys(db: Db): void {
-  keyCache.delete(db);
+/**
+ * Forgets every remembered key: after a revocation or an organisation deletion, once inside
+ * the transaction and once after its commit (so a lookup that read the old row in between is
+ * not remembered either).
+ */
+export function forgetApiKeys(): void {
+  generation++;
+  keyCache.clear();
 }
 
 const selectKeys = (db: Db) =>
@@ -68,14 +77,13 @@ export async function getApiKey(db: Db, id: number): Promise<ApiKeyRow | null> {
 export async function authenticateApiKey(db: Db, raw: string): Promise<Principal | null> {
   if (!raw.startsWith(PREFIX) || raw.length > 100) return null;
   const hash = sha256(raw);
-  let cache = keyCache.get(db);
-  const hit = cache?.get(hash);
+  const hit = keyCache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
+  const before = generation;
   const principal = await lookupApiKey(db, raw);
-  if (principal) {
-    if (!cache) keyCache.set(db, (cache = new Map()));
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, { principal, until: Date.now() + API_KEY_CACHE_MS });
+  if (principal && generation === before) {
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(hash, { principal, until: Date.now() + API_KEY_CACHE_MS });
   }
   return principal;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, eq, sql } from 'drizzle-orm';
 import { createTestApp, createUser, TestClient, type TestApp } from '../../../test/helpers/app.js';
-import { apiKeys, auditLog } from '../db/schema.js';
+import { apiKeys, auditLog, outbox } from '../db/schema.js';
 import { municipalities, organisations, provinces } from '../../modules/registry/schema.js';
 import { sha256 } from '../crypto.js';
 
@@ -104,6 +104,16 @@ describe('API keys', () => {
 });
 
 describe('API documentation page', () => {
+  it('tells the organisation\'s signal coordinators when a key that reads their signals is created', async () => {
+    await createUser(t.db, 'coordinator.sp@test.example', [{ role: 'signal_coordinator', organisationId: orgId }]);
+    const res = await admin.post('/beheer/api-sleutels/nieuw', { name: 'Registratiesysteem', organisationId: String(orgId), actions: ['signals:handle'] });
+    expect(res.statusCode).toBe(201);
+    const mails = await t.db.select().from(outbox).where(eq(outbox.kind, 'apikey_signals_handle'));
+    expect(mails.map((m) => m.toAddress)).toEqual(['coordinator.sp@test.example']);
+    expect(mails[0].textBody).toContain('Registratiesysteem');
+    expect(mails[0].textBody).not.toMatch(/ete_[A-Za-z0-9_-]{20,}/); // never the key itself
+  });
+
   it('lists the endpoints from the OpenAPI document with their parameters and explains API keys, in Dutch, without JavaScript', async () => {
     const res = await new TestClient(t.app).get('/api/docs');
     expect(res.statusCode).toBe(200);

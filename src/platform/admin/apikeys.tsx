@@ -1,3 +1,4 @@
+import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Page, type PageContext } from '../views/layout.js';
@@ -24,10 +25,39 @@ import { NotFoundError } from '../http/errors.js';
 import { API_ACTION_LABELS, API_ACTIONS, type ApiAction } from '../access.js';
 import { audit } from '../audit.js';
 import type { Db } from '../db/index.js';
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from './apikeys-service.js';
+import { queueMail } from '../mail/outbox.js';
+import { userRoles, users } from '../db/schema.js';
+import type { AppContext } from '../context.js';
+import { createApiKey, forgetApiKeys, getApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from './apikeys-service.js';
 import { scopeOptions } from './users-service.js';
 
 const BASE = '/beheer/api-sleutels';
+
+/**
+ * Tells the signal coordinators of an organisation that an API key which can read their signals
+ * (persons included) was created for it. The programme team can create such a key, but never
+ * silently: DESIGN §6 keeps persons need-to-know for the handling organisation.
+ */
+async function notifySignalCoordinators(db: Db, ctx: AppContext, organisationId: number, key: { name: string; prefix: string; by: string }) {
+  const rows = await db
+    .selectDistinct({ email: users.email })
+    .from(users)
+    .innerJoin(userRoles, eq(userRoles.userId, users.id))
+    .where(and(eq(userRoles.role, 'signal_coordinator'), eq(userRoles.organisationId, organisationId), eq(users.active, true)));
+  for (const r of rows) {
+    await queueMail(
+      db,
+      ctx.jobs,
+      {
+        to: r.email,
+        subject: 'Nieuwe API-sleutel met toegang tot de signalen van uw organisatie',
+        kind: 'apikey_signals_handle',
+        text: `Voor uw organisatie is een API-sleutel aangemaakt die de signalen van uw signaalpunt kan lezen, inclusief persoonsgegevens.\n\nNaam van de sleutel: ${key.name}\nBegint met: ${key.prefix}…\nAangemaakt door: ${key.by}\n\nElk gebruik wordt in het auditlog vastgelegd. Kent u deze sleutel niet, of is hij niet (meer) nodig? Vraag het programmateam hem direct in te trekken.`,
+      },
+      ctx.config.helpdeskEmail,
+    );
+  }
+}
 const CRUMBS = [{ href: '/beheer', label: 'Overzicht' }, { href: BASE, label: 'API-sleutels' }];
 const fmt = (d: Date | null) => (d ? d.toLocaleString('nl-NL', { timeZone: 'Europe/Amsterdam', dateStyle: 'medium', timeStyle: 'short' }) : null);
 const ACTION_OPTIONS: Option[] = API_ACTIONS.map((a) => ({ value: a, label: `${API_ACTION_LABELS[a]} (${a})` }));
@@ -141,6 +171,8 @@ export async function apiKeyRoutes(app: FastifyInstance) {
         entityId: created.row.id,
         details: { name: input.name, organisationId: input.organisationId, actions: input.actions, prefix: created.row.prefix },
       });
+      // A key that reads persons: the organisation's own signal coordinators must know it exists.
+      if (input.actions.includes('signals:handle')) await notifySignalCoordinators(t, app.ctx, input.organisationId, { name: input.name, prefix: created.row.prefix, by: p.email ?? p.label });
       return created;
     });
     const key = (await getApiKey(db, row.id))!;
@@ -204,6 +236,7 @@ export async function apiKeyRoutes(app: FastifyInstance) {
       if (ok) await audit(t, req.auditCtx(), { action: 'revoke', entity: 'api_key', entityId: key.id, details: { name: key.name, prefix: key.prefix } });
       return ok;
     });
+    forgetApiKeys(); // after the commit: no request may still use the revoked key
     reply.flash(done ? 'success' : 'info', done ? `De sleutel "${key.name}" is ingetrokken.` : `De sleutel "${key.name}" was al ingetrokken.`);
     return reply.redirect(BASE, 303);
   });

@@ -39,6 +39,25 @@ const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
 };
 const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 const OUTBOX_STATUS_LABELS: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };
+/**
+ * Mail kinds whose recipient the programme team may not see: they need to know that the mail
+ * went out, not to whom (the feedback to a signaller would say who passed on a worry).
+ */
+const MASKED_RECIPIENT_KINDS = new Set(['signal_feedback']);
+
+/** "m***@apotheek.nl": the first letter of the local part and the domain. Pure. */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${address[0]}***${address.slice(at)}`;
+}
+
+/** The recipient as the outbox screen shows it ('.invalid': already blanked, nothing to hide). */
+export function shownRecipient(m: { kind: string; toAddress: string }): string {
+  if (!MASKED_RECIPIENT_KINDS.has(m.kind) || m.toAddress.endsWith('.invalid')) return m.toAddress;
+  return maskAddress(m.toAddress);
+}
+
 const actionLabel = (a: string) => AUDIT_ACTION_LABELS[a as AuditAction] ?? a;
 const ENTITY_LABELS: Record<string, string> = {
   user: 'Gebruiker',
@@ -129,7 +148,7 @@ export async function adminRoutes(app: FastifyInstance) {
     type Row = (typeof rows)[number];
     const columns: Column<Row>[] = [
       { key: 'createdAt', label: 'Aangemaakt', render: (r) => fmt(r.createdAt) },
-      { key: 'to', label: 'Aan', render: (r) => r.toAddress },
+      { key: 'to', label: 'Aan', render: (r) => shownRecipient(r) },
       { key: 'subject', label: 'Onderwerp', render: (r) => <a class="utrecht-link" href={`/beheer/outbox/${r.id}`}>{r.subject}</a> },
       { key: 'status', label: 'Status', render: (r) => OUTBOX_STATUS_LABELS[r.status] ?? r.status },
       { key: 'attempts', label: 'Pogingen', numeric: true, render: (r) => r.attempts },
@@ -170,7 +189,7 @@ export async function adminRoutes(app: FastifyInstance) {
         <Heading>{m.subject}</Heading>
         <SummaryList
           items={[
-            ['Aan', m.toAddress],
+            ['Aan', shownRecipient(m)],
             ['Aangemaakt', fmt(m.createdAt)],
             ['Status', OUTBOX_STATUS_LABELS[m.status] ?? m.status],
             ['Verzonden', m.sentAt ? fmt(m.sentAt) : null],
