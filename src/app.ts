@@ -53,6 +53,14 @@ declare module 'fastify' {
     auditCtx(): AuditContext;
     pageContext(reply: FastifyReply): PageContext;
   }
+  interface FastifyContextConfig {
+    /**
+     * A route's own anti-forgery proof, accepted instead of the CSRF token + cookie when it returns
+     * true. Only for anonymous public forms that carry no session rights (the signal forms: their
+     * signed stamp), so that a browser that blocks cookies can still send them.
+     */
+    csrfAlternative?: (req: FastifyRequest) => boolean;
+  }
   interface FastifyReply {
     page(opts: { title: string; crumbs?: Crumb[]; status?: number }, body: (ctx: PageContext) => VNode): FastifyReply;
     flash(kind: Flash['kind'], message: string): FastifyReply;
@@ -248,6 +256,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   // CSRF on every state-changing browser request (API-key requests carry no cookies).
   app.addHook('preHandler', (req, reply, done) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || (req.isApi && req.principal?.kind === 'api_key')) return done();
+    if (req.routeOptions.config.csrfAlternative?.(req)) return done();
     app.csrfProtection(req, reply, done);
   });
 

@@ -265,6 +265,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /signaalpunten': ['programme_admin', 'municipality_coordinator'],
   'GET /signaalpunten/:cbsCode': SIGNAL_CONFIG,
   'GET /signaalpunten/:cbsCode/routering-testen': SIGNAL_CONFIG,
+  'POST /signaalpunten/:cbsCode/routering-testen': SIGNAL_CONFIG,
   'GET /signaalpunten/:cbsCode/signaalpunt/nieuw': SIGNAL_CONFIG,
   'POST /signaalpunten/:cbsCode/signaalpunt/nieuw': SIGNAL_CONFIG,
   'GET /signaalpunten/:cbsCode/signaalpunt/:id/bewerken': SIGNAL_CONFIG,
@@ -284,6 +285,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /signaalpunten/:cbsCode/regels/:id/verwijderen': SIGNAL_CONFIG,
   // Postcodes are public CBS data; a coordinator corrects only postcodes of their own municipality (checked on the content).
   'GET /signaalpunten/postcodes': ['programme_admin', 'municipality_coordinator'],
+  'POST /signaalpunten/postcodes': ['programme_admin', 'municipality_coordinator'],
   'POST /signaalpunten/postcodes/correctie': ['programme_admin', 'municipality_coordinator'],
   'POST /signaalpunten/postcodes/huisnummer': ['programme_admin', 'municipality_coordinator'],
   'POST /signaalpunten/postcodes/correctie-verwijderen': ['programme_admin', 'municipality_coordinator'],
@@ -443,7 +445,6 @@ const staticPath: Record<string, string> = {
 /** Query strings a GET needs to show its page (e.g. which status change to confirm). */
 const query: Record<string, string> = {
   '/benchmark/edities/:id/status': '?naar=closed',
-  '/signaalpunten/:cbsCode/routering-testen': '?postcode=3511AB&houseNumber=1',
 };
 
 function allowed(rule: Rule, who: Who, variant: 'A' | 'B'): boolean {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, withRuntime } from '../../cli-support.js';
-import { importPostcodes, PostcodeImportError, summaryLines } from './postcode-import.js';
+import { importPostcodes, MAX_SHRINK_SHARE, PostcodeImportError, PostcodeShrinkError, summaryLines } from './postcode-import.js';
 
 const CLI_AUDIT = { label: 'CLI' };
 
@@ -15,7 +15,11 @@ export function registerPostcodeCommands(program: Command) {
         'Source: https://www.cbs.nl/nl-nl/maatwerk/2024/35/buurt-wijk-en-gemeente-2024-voor-postcode-huisnummer',
     )
     .option('--max-bad-share <fraction>', 'refuse the file when more than this share of lines is malformed (at least 10 lines are always allowed)', '0.01')
-    .action(async (file: string, o: { maxBadShare: string }) => {
+    .option(
+      '--allow-shrink',
+      `import even when more than ${MAX_SHRINK_SHARE * 100}% of the postcodes of the previous CBS import are not in the file (they disappear from the table); without it such a file is refused`,
+    )
+    .action(async (file: string, o: { maxBadShare: string; allowShrink?: boolean }) => {
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`File not found: ${file}`, 2);
       const maxBadShare = Number(o.maxBadShare);
       if (!(maxBadShare >= 0 && maxBadShare <= 1)) throw new CliError(`--max-bad-share: "${o.maxBadShare}" is not a number from 0 to 1.`, 2);
@@ -25,12 +29,16 @@ export function registerPostcodeCommands(program: Command) {
         try {
           const summary = await importPostcodes(rt.ctx.database.db, CLI_AUDIT, { path: file, filename: file }, {
             maxBadShare,
+            allowShrink: o.allowShrink === true,
             onProgress: (lines) => process.stderr.write(tty ? `\r\x1b[KRegels gelezen: ${lines.toLocaleString('nl-NL')}` : `Regels gelezen: ${lines}\n`),
           });
           if (tty) process.stderr.write('\n');
           process.stdout.write(`${summaryLines(summary).join('\n')}\n`);
         } catch (e) {
           if (tty) process.stderr.write('\n');
+          if (e instanceof PostcodeShrinkError) {
+            throw new CliError(`${e.message}\nIs dit wel de bedoeling, importeer dan opnieuw met --allow-shrink.`, 1);
+          }
           if (e instanceof PostcodeImportError) {
             const problems = e.problems.map((p) => `  regel ${p.line}: ${p.reason}`).join('\n');
             throw new CliError(`${e.message}${problems ? `\n${problems}` : ''}`, 1);

@@ -6,7 +6,7 @@ import { addSignal, setupSignalPoint, signalInput, signalRow, type SignalPointSe
 import { auditLog } from '../../platform/db/schema.js';
 import { loadUserPrincipal } from '../../platform/auth/principal.js';
 import { neighbourhoods, organisations } from '../registry/schema.js';
-import { makeDefault } from './config-service.js';
+import { DELETED_ORGANISATION_ACTIVATE, DELETED_ORGANISATION_MARK, getMunicipalityConfig, makeDefault, setPointActive } from './config-service.js';
 import { signalPoints, signalRoutingRules, signals } from './schema.js';
 
 /**
@@ -329,31 +329,49 @@ describe('routing rules', () => {
     const c = await as('cfg-utrecht@test.example');
     const count = async () => (await t.db.select({ n: sql<number>`count(*)::int` }).from(signals))[0]!.n;
     const before = await count();
-    const byRule = await c.get(`/signaalpunten/GM0344/routering-testen?postcode=${sp.postcodes[0].toLowerCase()}&houseNumber=12&signallerType=pharmacy&ageGroup=elderly`);
+    const byRule = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: sp.postcodes[0].toLowerCase(), houseNumber: '12', signallerType: 'pharmacy', ageGroup: 'elderly' });
     expect(byRule.statusCode).toBe(200);
     expect(byRule.body).toContain('Apotheekpunt');
     expect(byRule.body).toContain('Regel 1 is de eerste regel waarvan alle voorwaarden kloppen.');
     expect(byRule.body).toContain('De postcode (postcodetabel)');
-    const byDefault = await c.get(`/signaalpunten/GM0344/routering-testen?postcode=${sp.postcodes[0]}&houseNumber=12`);
+    const byDefault = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: sp.postcodes[0], houseNumber: '12' });
     expect(byDefault.body).toContain('Geen regel past; het signaal gaat naar het standaard-signaalpunt.');
     expect(byDefault.body).toContain(`Signaalpunt GM0344`);
-    const exception = await c.get(`/signaalpunten/GM0344/routering-testen?postcode=${sp.postcodes[0]}&houseNumber=99`);
+    const exception = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: sp.postcodes[0], houseNumber: '99' });
     expect(exception.body).toContain('Dit huisnummer (uitzondering in de postcodetabel)');
     expect(exception.body).toContain('Noordwijk');
-    const unknown = await c.get('/signaalpunten/GM0344/routering-testen?postcode=9999ZZ&houseNumber=1');
+    const unknown = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: '9999ZZ', houseNumber: '1' });
     expect(unknown.body).toContain('Deze postcode staat niet in de postcodetabel.');
-    const bad = await c.get('/signaalpunten/GM0344/routering-testen?postcode=12AB&houseNumber=x');
+    const bad = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: '12AB', houseNumber: 'x' });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('Vul een postcode in zoals 1234 AB.');
     expect(bad.body).toContain('Vul een huisnummer in (alleen cijfers, zoals 12).');
     expect(bad.body).toContain('value="12AB"');
     // An address in another municipality: its name, not its signal points.
     const amsterdamPc = await setupSignalPoint(t.db, { cbsCode: 'GM0363', emailPrefix: 'cfg-ams', postcodes: ['1012AA', '1012AB'] });
-    const elsewhere = await c.get('/signaalpunten/GM0344/routering-testen?postcode=1012AA&houseNumber=1');
+    const elsewhere = await c.post(`/signaalpunten/GM0344/routering-testen`, { postcode: '1012AA', houseNumber: '1' });
     expect(elsewhere.body).toContain('Dit adres ligt in Amsterdam, niet in Utrecht.');
     expect(elsewhere.body).not.toContain('Signaalpunt GM0363');
     expect(amsterdamPc.municipalityId).toBe(amsterdam);
     expect(await count()).toBe(before);
+  });
+
+  it('keeps the address out of the URL: the test is a POST form with CSRF, GET shows the empty form', async () => {
+    const c = await as('cfg-utrecht@test.example');
+    const page = await c.get('/signaalpunten/GM0344');
+    expect(page.body).toMatch(/<form method="post" action="\/signaalpunten\/GM0344\/routering-testen"[^>]*><input type="hidden" name="_csrf"/);
+    // An address in the query string (an old link) is not used, nor shown back.
+    const get = await c.get(`/signaalpunten/GM0344/routering-testen?postcode=${sp.postcodes[0]}&houseNumber=12`);
+    expect(get.statusCode).toBe(200);
+    expect(get.body).not.toContain('Uitkomst');
+    expect(get.body).not.toContain('value="12"');
+    expect(get.body).toContain('Vul een adres in om te zien naar welk signaalpunt een signaal zou gaan');
+    expect(get.body).toMatch(/<form method="post" action="\/signaalpunten\/GM0344\/routering-testen"/);
+    // Without a valid CSRF token: refused.
+    expect((await c.post('/signaalpunten/GM0344/routering-testen', { postcode: sp.postcodes[0], houseNumber: '12' }, { csrf: 'ongeldig' })).statusCode).toBe(403);
+    // Another municipality's coordinator: 404, also for the POST.
+    const other = await as('cfg-amsterdam@test.example');
+    expect((await other.post('/signaalpunten/GM0344/routering-testen', { postcode: sp.postcodes[0], houseNumber: '12' })).statusCode).toBe(404);
   });
 });
 
@@ -365,5 +383,59 @@ describe('the rule list after configuration', () => {
     expect(body).toMatch(/<td class="utrecht-table__cell utrecht-table__cell--numeric">1<\/td><\/tr>/);
     const n = (await t.db.select({ n: sql<number>`count(*)::int` }).from(signalRoutingRules).where(and(eq(signalRoutingRules.municipalityId, utrecht))))[0]!.n;
     expect(n).toBe(1);
+  });
+});
+
+describe('a signal point of a deleted organisation', () => {
+  it('is shown as not active with the organisation marked, cannot be activated, made default or used in a rule, and is live again with another organisation', async () => {
+    const amersfoort = await municipalityId(t.db, 'GM0307');
+    const [gone] = await t.db.insert(organisations).values({ name: 'Opgeheven Stichting', kind: 'welfare', municipalityId: amersfoort }).returning();
+    const [live] = await t.db.insert(organisations).values({ name: 'Welzijn Amersfoort', kind: 'welfare', municipalityId: amersfoort }).returning();
+    const [hood] = await t.db.insert(neighbourhoods).values({ code: 'BU03079901', name: 'Centrum Amersfoort', kind: 'neighbourhood', municipalityId: amersfoort }).returning();
+    const [point] = await t.db.insert(signalPoints).values({ municipalityId: amersfoort, organisationId: gone!.id, name: 'Signaalpunt Eem', isDefault: true }).returning();
+    await t.db.insert(signalRoutingRules).values({ municipalityId: amersfoort, signalPointId: point!.id, position: 0, ageGroup: 'elderly' });
+    // Deleted behind the screens' back (deleteOrganisation itself refuses while the point is active).
+    await t.db.update(organisations).set({ deletedAt: new Date() }).where(eq(organisations.id, gone!.id));
+
+    const config = await getMunicipalityConfig(t.db, amersfoort);
+    expect(config.points).toEqual([
+      expect.objectContaining({ id: point!.id, active: false, switchedOn: true, organisationDeleted: true, organisationName: `Opgeheven Stichting${DELETED_ORGANISATION_MARK}` }),
+    ]);
+    expect(config.rules.map((r) => r.pointActive)).toEqual([false]);
+
+    const c = await as('cfg-admin@test.example');
+    const page = (await c.get('/signaalpunten/GM0307')).body;
+    expect(page).toContain(`Opgeheven Stichting${DELETED_ORGANISATION_MARK}`);
+    expect(page).toContain('Geen standaard-signaalpunt: signalen uit deze gemeente komen in de wachtrij van het programmateam.');
+    expect(page).toContain('Signaalpunt Eem (niet actief: deze regel wordt overgeslagen)');
+    expect(page).not.toContain(`/signaalpunt/${point!.id}/deactiveren`);
+    const overview = (await c.get('/signaalpunten?q=amersfoort&toon=alle')).body;
+    expect(overview).not.toContain('Signaalpunt Eem');
+
+    const before = await snapshot();
+    const activate = await c.post(`/signaalpunten/GM0307/signaalpunt/${point!.id}/activeren`);
+    expect(activate.statusCode).toBe(409);
+    expect(activate.body).toContain(DELETED_ORGANISATION_ACTIVATE);
+    await c.post(`/signaalpunten/GM0307/signaalpunt/${point!.id}/standaard`);
+    const rule = await c.post('/signaalpunten/GM0307/regels/nieuw', { signalPointId: String(point!.id), neighbourhoodId: String(hood!.id) });
+    expect(rule.statusCode).toBe(422);
+    expect(rule.body).toContain('Kies het signaalpunt waar de signalen heen gaan.');
+    expect(await snapshot()).toBe(before);
+    const p = (await loadUserPrincipal(t.db, (await t.db.execute<{ id: number }>(sql`select id from users where email = 'cfg-admin@test.example'`)).rows[0]!.id))!;
+    expect(await makeDefault(t.db, { principal: p }, amersfoort, point!.id)).toBe(false);
+    await expect(setPointActive(t.db, { principal: p }, amersfoort, point!.id, true)).rejects.toThrow(DELETED_ORGANISATION_ACTIVATE);
+
+    // Another organisation takes the point over: it is active (and the default) again.
+    const edit = await c.post(`/signaalpunten/GM0307/signaalpunt/${point!.id}/bewerken`, {
+      name: 'Signaalpunt Eem',
+      organisationId: String(live!.id),
+      firstContactDays: '2',
+      retentionMonths: '6',
+      isDefault: 'ja',
+    });
+    expect(edit.statusCode).toBe(303);
+    const after = await getMunicipalityConfig(t.db, amersfoort);
+    expect(after.points[0]).toMatchObject({ active: true, isDefault: true, organisationDeleted: false, organisationName: 'Welzijn Amersfoort' });
+    expect((await c.get('/signaalpunten/GM0307')).body).not.toContain('Geen standaard-signaalpunt: signalen');
   });
 });

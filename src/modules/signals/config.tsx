@@ -226,10 +226,14 @@ function RuleForm({
   );
 }
 
-/** The "test the routing" form (GET: nothing is stored). */
-function RoutingTestForm({ m, form }: { m: MunicipalityRef; form: FormState }) {
+/**
+ * The "test the routing" form. Nothing is stored, but it is a POST (with CSRF): postcode and
+ * house number are an address, and an address does not belong in a URL (browser history, logs).
+ */
+function RoutingTestForm({ m, form, csrf }: { m: MunicipalityRef; form: FormState; csrf: string }) {
   return (
-    <form method="get" action={`${muniPath(m)}/routering-testen`} novalidate class="form" aria-label="Routering testen">
+    <form method="post" action={`${muniPath(m)}/routering-testen`} novalidate class="form" aria-label="Routering testen">
+      <CsrfField token={csrf} />
       <TextField name="postcode" label={ROUTING_TEST_LABELS.postcode!} form={form} required width="s" autocomplete="off" hint="Bijvoorbeeld 3511 AB." />
       <TextField name="houseNumber" label={ROUTING_TEST_LABELS.houseNumber!} form={form} required width="xs" inputmode="numeric" autocomplete="off" />
       <SelectField name="ageGroup" label={ROUTING_TEST_LABELS.ageGroup!} form={form} placeholder="Niet opgegeven" options={AGE_GROUPS.map((a) => ({ value: a, label: AGE_GROUP_LABELS[a] }))} />
@@ -246,7 +250,7 @@ function RoutingResult({ r, m }: { r: RoutingExplanation; m: MunicipalityRef }) 
     return (
       <Alert kind="warning">
         Deze postcode staat niet in de postcodetabel. Een signaal voor dit adres komt in de wachtrij van het programmateam, tenzij de adreszoeker (PDOK)
-        het adres kent. <Link href={`${BASE}/postcodes`}>Zoek de postcode op of voeg hem toe.</Link>
+        het adres kent. <Link href={`${BASE}/postcodes`}>Zoek de postcode op in de postcodetabel.</Link>
       </Alert>
     );
   }
@@ -498,7 +502,7 @@ export async function signalConfigRoutes(app: FastifyInstance) {
           />
           <Heading level={2}>Routering testen</Heading>
           <P>Vul een adres in om te zien naar welk signaalpunt een signaal zou gaan, en waarom. Er wordt niets opgeslagen.</P>
-          <RoutingTestForm m={m} form={{ values: {}, errors: {} }} />
+          <RoutingTestForm m={m} form={{ values: {}, errors: {} }} csrf={ctx.csrfToken} />
           {can(p, 'postcode:manage', { municipalityId: m.id }) && (
             <P>
               <Link href={`${BASE}/postcodes`}>Postcode opzoeken of corrigeren</Link>
@@ -509,16 +513,16 @@ export async function signalConfigRoutes(app: FastifyInstance) {
     });
   });
 
-  app.get(`${BASE}/:cbsCode/routering-testen`, async (req, reply) => {
-    const { p, m } = await municipalityOf(req);
-    const values = formValues(req.query);
-    const parsed = parseForm(routingTestSchema, values);
-    const result = parsed.ok ? await explainRouting(db, p, parsed.data) : null;
+  /** The routing test page: empty (GET), or with the outcome for the posted address (POST). */
+  const renderRoutingTest = async (reply: FastifyReply, p: Principal, m: MunicipalityRef, values: Record<string, unknown> | null) => {
+    const parsed = values ? parseForm(routingTestSchema, values) : null;
+    const errors = parsed && !parsed.ok ? parsed.errors : {};
+    const result = parsed?.ok ? await explainRouting(db, p, parsed.data) : null;
     const title = `Routering testen voor ${m.name}`;
-    return reply.page({ title, status: parsed.ok ? 200 : 422 }, (ctx) => (
+    return reply.page({ title, status: parsed && !parsed.ok ? 422 : 200 }, (ctx) => (
       <Page ctx={ctx} title={title} crumbs={[HOME, LIST, { href: muniPath(m), label: m.name }, { label: 'Routering testen' }]}>
         <Heading>{title}</Heading>
-        <ErrorSummary errors={parsed.ok ? {} : parsed.errors} labels={ROUTING_TEST_LABELS} />
+        <ErrorSummary errors={errors} labels={ROUTING_TEST_LABELS} />
         {result && (
           <section aria-labelledby="uitkomst">
             <Heading level={2}>
@@ -527,13 +531,24 @@ export async function signalConfigRoutes(app: FastifyInstance) {
             <RoutingResult r={result} m={m} />
           </section>
         )}
-        <Heading level={2}>Ander adres testen</Heading>
-        <RoutingTestForm m={m} form={{ values, errors: parsed.ok ? {} : parsed.errors }} />
+        {result ? <Heading level={2}>Ander adres testen</Heading> : <P>Vul een adres in om te zien naar welk signaalpunt een signaal zou gaan, en waarom. Er wordt niets opgeslagen.</P>}
+        <RoutingTestForm m={m} form={{ values: values ?? {}, errors }} csrf={ctx.csrfToken} />
         <P>
           <Link href={muniPath(m)}>Terug naar de signaalpunten van {m.name}</Link>
         </P>
       </Page>
     ));
+  };
+
+  // GET shows the empty form: an address in the query string is ignored (it does not belong in a URL).
+  app.get(`${BASE}/:cbsCode/routering-testen`, async (req, reply) => {
+    const { p, m } = await municipalityOf(req);
+    return renderRoutingTest(reply, p, m, null);
+  });
+
+  app.post(`${BASE}/:cbsCode/routering-testen`, async (req, reply) => {
+    const { p, m } = await municipalityOf(req);
+    return renderRoutingTest(reply, p, m, formValues(req.body));
   });
 
   /* ---------------------------------------------------------------- signal points */

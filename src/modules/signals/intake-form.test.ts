@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { desc, eq, sql } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { setupSignalPoint, type SignalPointSetup } from '../../../test/helpers/signals.js';
@@ -10,7 +10,13 @@ import { auditLog } from '../../platform/db/schema.js';
 import { formatPostcode } from './model.js';
 import { decryptSignal } from './personal.js';
 import { signals } from './schema.js';
-import { issueStamp, type StampedForm } from './abuse.js';
+import { issueStamp, logRefusal, type StampedForm } from './abuse.js';
+
+// Refusals are logged with their reason only: spy on the logger helper (the original still runs).
+vi.mock('./abuse.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./abuse.js')>();
+  return { ...actual, logRefusal: vi.fn(actual.logRefusal) };
+});
 
 // A stand-in for the PDOK Locatieserver: 1118 CP (not in the postcode table) lies in
 // municipality 0344; 9999 XX does not exist; any other address is "Oudegracht, Utrecht".
@@ -311,6 +317,32 @@ describe('the public signal form', () => {
     expect(await countSignals()).toBe(before + 2);
   });
 
+  it('stores the same form with other content as a new signal: a corrected house number is not lost', async () => {
+    const { c, stamp } = await openForm();
+    const before = await countSignals();
+    const first = await c.post('/signaal-doorgeven', { ...worry({ personName: 'Meneer Typfout', houseNumber: '41' }), stempel: stamp });
+    expect(first.statusCode).toBe(303);
+    // The identical form again (a retry): the same signal.
+    const same = await c.post('/signaal-doorgeven', { ...worry({ personName: 'Meneer Typfout', houseNumber: '41' }), stempel: stamp });
+    expect(same.headers.location).toBe(first.headers.location);
+    expect(await countSignals()).toBe(before + 1);
+    // The same rendered form (same stamp) with the house number corrected: a second signal, with the corrected address.
+    const corrected = { ...worry({ personName: 'Meneer Typfout', houseNumber: '14' }), stempel: stamp };
+    const [a, b] = await Promise.all([c.post('/signaal-doorgeven', corrected), c.post('/signaal-doorgeven', corrected)]);
+    expect([a.statusCode, b.statusCode]).toEqual([303, 303]);
+    expect(a.headers.location).not.toBe(first.headers.location);
+    expect(b.headers.location).toBe(a.headers.location); // a double click on the corrected form: still one
+    expect(await countSignals()).toBe(before + 2);
+    const [row] = await t.db.select().from(signals).where(eq(signals.reference, String(a.headers.location).split('/').pop()!));
+    expect(decryptSignal(t.ctx.cipher, row!).person).toMatchObject({ name: 'Meneer Typfout', houseNumber: 14 });
+    // The key of the corrected signal: the stamp's token and the keyed HMAC of its content (base64url, no address in it).
+    expect(row!.requestHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(row!.idempotencyKey).toMatch(new RegExp(`^${stamp.split('.')[1]}\\.[A-Za-z0-9_-]{43}$`));
+    const [earlier] = await t.db.select().from(signals).where(eq(signals.reference, String(first.headers.location).split('/').pop()!));
+    expect(earlier!.requestHash).not.toBe(row!.requestHash);
+    expect(decryptSignal(t.ctx.cipher, earlier!).person).toMatchObject({ houseNumber: 41 });
+  });
+
   it('answers 404 for an unknown or malformed reference', async () => {
     const c = new TestClient(t.app);
     expect((await c.get('/signaal-doorgeven/ontvangen/SGN-2222-2222')).statusCode).toBe(404);
@@ -411,10 +443,67 @@ describe('limits and failures', () => {
     }
   });
 
-  it('refuses a body larger than the limit', async () => {
+  it('answers a body larger than the limit with the form and a clear message, logs the refusal and stores nothing', async () => {
+    const before = await countSignals();
+    for (const path of ['/signaal-doorgeven', '/contact-gezocht']) {
+      const { c, stamp } = await openForm(path);
+      vi.mocked(logRefusal).mockClear();
+      const res = await c.post(path, { ...worry({ personName: 'Mevrouw Lang', story: 'x'.repeat(70 * 1024) }), wish: 'y'.repeat(70 * 1024), stempel: stamp });
+      expect(res.statusCode).toBe(413);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('Uw bericht was te lang; het kon niet worden verwerkt. Maak de toelichting korter.');
+      expect(res.body).toContain('NIET verstuurd');
+      expect(res.body).toContain('vul het formulier hieronder opnieuw in');
+      // The form itself, ready to be filled in again (the body could not be read, so it is empty).
+      expect(res.body).toContain(`<form method="post" action="${path}"`);
+      expect(stampOf(res.body)).toMatch(/^\d{13}\./);
+      expect(res.body).not.toContain('Mevrouw Lang');
+      checkMarkup(res.body);
+      expect(vi.mocked(logRefusal)).toHaveBeenCalledTimes(1);
+      expect(vi.mocked(logRefusal).mock.calls[0]![1]).toBe('body_too_large');
+    }
+    expect(await countSignals()).toBe(before);
+  });
+
+  it('accepts the genuine stamp instead of the CSRF cookie on the public forms only (cookies blocked)', async () => {
+    const before = await countSignals();
+    // A browser that keeps no cookies: the form page sets them, the post arrives without.
     const { c, stamp } = await openForm();
-    const res = await c.post('/signaal-doorgeven', { ...worry({ story: 'x'.repeat(70 * 1024) }), stempel: stamp });
-    expect(res.statusCode).toBe(413);
+    c.cookies.clear();
+    const res = await c.post('/signaal-doorgeven', { ...worry({ personName: 'Mevrouw Zonder Cookies' }), stempel: stamp });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toMatch(/^\/signaal-doorgeven\/ontvangen\/SGN-/);
+    expect(await countSignals()).toBe(before + 1);
+    // Too fresh or expired, but genuine: the form comes back with everything kept (not an error page).
+    const fresh = await openForm();
+    fresh.c.cookies.clear();
+    const fast = await fresh.c.post('/signaal-doorgeven', { ...worry({ personName: 'Mevrouw Snel' }), stempel: stampOf(fresh.page.body) });
+    expect(fast.statusCode).toBe(422);
+    expect(fast.body).toContain('value="Mevrouw Snel"');
+    const old = await fresh.c.post('/signaal-doorgeven', { ...worry({ personName: 'Mevrouw Oud' }), stempel: backdate(t, fresh.stamp, 'worry', 25 * 3600) });
+    expect(old.statusCode).toBe(422);
+    expect(old.body).toContain('value="Mevrouw Oud"');
+    // The self entrance too, with its own stamp.
+    const self = await openForm('/contact-gezocht');
+    self.c.cookies.clear();
+    expect((await self.c.post('/contact-gezocht', { name: 'Z', phone: '0612345678', postcode: sp.postcodes[0], houseNumber: '5', stempel: self.stamp })).statusCode).toBe(303);
+    expect(await countSignals()).toBe(before + 2);
+
+    // Without cookie and without a genuine stamp of THIS form: the CSRF check applies (403), nothing stored.
+    const forger = new TestClient(t.app);
+    const [ts, token] = stamp.split('.');
+    for (const [path, body] of [
+      ['/signaal-doorgeven', { ...worry() }],
+      ['/signaal-doorgeven', { ...worry(), stempel: `${ts}.${token}.${'A'.repeat(32)}` }],
+      ['/signaal-doorgeven', { ...worry(), stempel: backdate(t, stamp, 'self') }],
+      ['/contact-gezocht', { name: 'Z', phone: '0612345678', postcode: sp.postcodes[0], houseNumber: '5', stempel: stamp }],
+    ] as const) {
+      expect((await forger.post(path, body, { csrf: false })).statusCode).toBe(403);
+    }
+    // Other forms keep the CSRF cookie check, stamp or not.
+    const login = await forger.post('/inloggen', { email: 'admin@test.example', password: 'x', stempel: stamp }, { csrf: false });
+    expect(login.statusCode).toBe(403);
+    expect(await countSignals()).toBe(before + 2);
   });
 
   it('says the signal was NOT sent when the database is down, keeps every value, and a retry later works', async () => {

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
+import type { FieldCipher } from '../../platform/crypto.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
 import {
   Alert,
@@ -24,7 +25,7 @@ import { formValues, parseForm } from '../../platform/http/forms.js';
 import { isDatabaseUnavailable, NotFoundError } from '../../platform/http/errors.js';
 import { AGE_GROUPS, AGE_GROUP_LABELS, PERSON_KNOWS, PERSON_KNOWS_LABELS, SIGNALLER_TYPES, SIGNALLER_TYPE_LABELS, SIGNS, SIGN_LABELS } from './model.js';
 import { postcodeAreas, signals } from './schema.js';
-import { receiveSignal, type SignalInput } from './intake.js';
+import { IdempotencyConflictError, receiveSignal, type IntakeResult, type SignalInput } from './intake.js';
 import { addressLookupSchema, parseSelfForm, parseWorryForm, STORY_MAX, WISH_MAX } from './intake-schema.js';
 import { lookupAddress, type AddressLookup } from './pdok.js';
 import { carryStamp, checkStamp, FORM_BODY_LIMIT, HONEYPOT_FIELD, honeypotHit, issueStamp, logRefusal, RateCounter, STAMP_FIELD, type StampedForm } from './abuse.js';
@@ -37,6 +38,18 @@ import { carryStamp, checkStamp, FORM_BODY_LIMIT, HONEYPOT_FIELD, honeypotHit, i
  * - /signaal-doorgeven/privacy: the privacy statement of the signal point.
  * Both forms store through receiveSignal() (one transaction) with the form's one-time submit
  * token as idempotency key, and resist abuse without a CAPTCHA (see abuse.ts).
+ *
+ * Idempotency: the key is the stamp's token, the request hash a keyed HMAC (FieldCipher
+ * blindIndex, not a plain hash that could be brute-forced back to an address) of the validated
+ * input. The same rendered form sent again with the same content (double click, browser retry)
+ * gives the first signal; sent again with other content (a typo corrected after a "not sent"
+ * message, or after going back) it is a new signal, stored under a key derived from the token and
+ * the hash, so a double click on the corrected form still gives one signal.
+ *
+ * Failures that would lose everything typed: the two form POSTs accept the form's genuine signed
+ * stamp as anti-forgery proof when the CSRF cookie is missing (cookies blocked, e.g. in an in-app
+ * browser) — the forms carry no session rights, and nothing is stored without a valid stamp; a
+ * body over the size limit gets the form page back with a clear message instead of an error page.
  */
 
 export const WORRY_PATH = '/signaal-doorgeven';
@@ -481,6 +494,14 @@ function PrivacyPage({ ctx, helpdesk }: { ctx: PageContext; helpdesk: string }) 
 // Routes
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The request hash of a form submit: a keyed HMAC (the cipher's blind-index key) of the validated,
+ * normalised input, so that it cannot be brute-forced back to an address without the key.
+ */
+function formRequestHash(cipher: FieldCipher, form: StampedForm, input: SignalInput): string {
+  return cipher.blindIndex(`signal-form:${form}:${JSON.stringify(input)}`);
+}
+
 /** True when the postcode table knows the postcode (then PDOK is not needed for routing). */
 async function postcodeKnown(db: Db, postcode: string): Promise<boolean> {
   const rows = await db.select({ one: sql`1` }).from(postcodeAreas).where(eq(postcodeAreas.postcode, postcode)).limit(1);
@@ -548,6 +569,8 @@ export async function intakeFormRoutes(app: FastifyInstance) {
 
     try {
       const input: SignalInput = parsed.input;
+      // Hashed before PDOK fills in street and town: a retry must hash the same whatever PDOK answers.
+      const requestHash = formRequestHash(cipher, form, input);
       // The postcode table routes almost every address; only for a postcode it does not know,
       // ask PDOK for the municipality (and fill in street and town when they were left empty).
       let pdok: { municipalityCode: string; neighbourhoodCode: string | null } | null = null;
@@ -559,16 +582,28 @@ export async function intakeFormRoutes(app: FastifyInstance) {
           input.person.city ??= found.city;
         }
       }
-      const result = await receiveSignal(db, cipher, input, {
-        channel: 'form',
-        idempotencyKey: check.token,
-        pdok,
-        now,
-        audit: req.auditCtx(),
-        jobs: app.ctx.jobs,
-        helpdeskEmail: config.helpdeskEmail,
-        baseUrl: config.baseUrl,
-      });
+      const store = (idempotencyKey: string): Promise<IntakeResult> =>
+        receiveSignal(db, cipher, input, {
+          channel: 'form',
+          idempotencyKey,
+          requestHash,
+          pdok,
+          now,
+          audit: req.auditCtx(),
+          jobs: app.ctx.jobs,
+          helpdeskEmail: config.helpdeskEmail,
+          baseUrl: config.baseUrl,
+        });
+      let result: IntakeResult;
+      try {
+        result = await store(check.token);
+      } catch (err) {
+        if (!(err instanceof IdempotencyConflictError)) throw err;
+        // This rendered form was stored before with other content: what was sent now is a new
+        // signal. Its key is derived from the token and the content, so sending the corrected form
+        // twice still stores it once.
+        result = await store(`${check.token}.${requestHash}`);
+      }
       return reply.redirect(`${CONFIRMATION_PATH}/${result.reference}`, 303);
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
@@ -609,12 +644,34 @@ export async function intakeFormRoutes(app: FastifyInstance) {
     });
   }
 
-  const postOptions = { bodyLimit: FORM_BODY_LIMIT };
+  /**
+   * Options of the two public form POSTs: the body limit; the genuine signed stamp of this form
+   * (also an expired or too fresh one: the handler re-shows the form with everything kept) as
+   * anti-forgery proof instead of the CSRF cookie (see app.ts); and a body over the limit answered
+   * with the form page and a clear message, not an error page. Other errors go to the app's handler.
+   */
+  const postOptions = (form: StampedForm) => ({
+    bodyLimit: FORM_BODY_LIMIT,
+    config: {
+      csrfAlternative: (req: FastifyRequest) => {
+        const c = checkStamp(secret, form, formValues(req.body)[STAMP_FIELD], new Date());
+        return c.ok || c.reason === 'too_fast' || c.reason === 'expired';
+      },
+    },
+    errorHandler: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      if (err.statusCode !== 413) throw err;
+      logRefusal(req, 'body_too_large');
+      return render(reply, form, { values: {}, errors: {} }, issueStamp(secret, form, new Date()), 413, {
+        kind: 'error',
+        text: `Uw ${form === 'worry' ? 'signaal' : 'aanvraag'} is NIET verstuurd. Uw bericht was te lang; het kon niet worden verwerkt. Maak de toelichting korter. Wat u had ingevuld, konden we daardoor niet bewaren: vul het formulier hieronder opnieuw in.`,
+      });
+    },
+  });
 
   app.get(WORRY_PATH, async (_req, reply) => render(reply, 'worry', { values: {}, errors: {} }, issueStamp(secret, 'worry', new Date())));
-  app.post(WORRY_PATH, postOptions, async (req, reply) => handlePost(req, reply, 'worry'));
+  app.post(WORRY_PATH, postOptions('worry'), async (req, reply) => handlePost(req, reply, 'worry'));
   app.get(SELF_PATH, async (_req, reply) => render(reply, 'self', { values: {}, errors: {} }, issueStamp(secret, 'self', new Date())));
-  app.post(SELF_PATH, postOptions, async (req, reply) => handlePost(req, reply, 'self'));
+  app.post(SELF_PATH, postOptions('self'), async (req, reply) => handlePost(req, reply, 'self'));
 
   app.get(`${CONFIRMATION_PATH}/:reference`, async (req, reply) => {
     const { reference } = req.params as { reference: string };

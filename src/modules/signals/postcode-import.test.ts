@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,7 +9,7 @@ import { databaseUrl } from '../../../test/helpers/db.js';
 import { lastAudit, municipalityId } from '../../../test/helpers/registry.js';
 import { neighbourhoods } from '../registry/schema.js';
 import { runCli } from '../../main.js';
-import { importPostcodes, municipalityCode, neighbourhoodCode, PostcodeImportError } from './postcode-import.js';
+import { importPostcodes, municipalityCode, neighbourhoodCode, PostcodeImportError, PostcodeShrinkError } from './postcode-import.js';
 import { resolveArea } from './routing.js';
 import { postcodeAddressAreas, postcodeAreas } from './schema.js';
 
@@ -16,6 +17,8 @@ const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const CSV = path.join(FIXTURES, 'pc6hnr20240801_gwb.csv');
 const ZIP = path.join(FIXTURES, 'pc6hnr20240801_gwb.zip');
 const AUDIT = { label: 'test' };
+/** A partial file: one postcode of the fixture (as if only one province had been downloaded). */
+const PARTIAL = ['PC6;Huisnummer;Buurt2024;Wijk2024;Gemeente2024', '9711AA;1;140000;1400;14', '9711AA;2;140000;1400;14', ''].join('\n');
 
 describe('CBS codes', () => {
   it('adds the prefix and the leading zeros', () => {
@@ -108,8 +111,24 @@ describe('postcode import (real database)', () => {
     expect(JSON.stringify(await table())).toBe(before);
   });
 
+  it('refuses a file that would remove more than 10% of the previous CBS postcodes, and changes nothing', async () => {
+    // The table holds one CBS postcode (1234AB) that is not in the fixture: 1 of 1 would disappear.
+    const before = JSON.stringify(await table());
+    const audits = await lastAudit(t.db, 'import').catch(() => null);
+    const err = await importPostcodes(t.db, AUDIT, { path: CSV, filename: CSV }).catch((e) => e);
+    expect(err).toBeInstanceOf(PostcodeShrinkError);
+    expect(err).toBeInstanceOf(PostcodeImportError);
+    expect(err).toMatchObject({ removed: 1, existing: 1 });
+    expect(err.message).toBe(
+      'Dit bestand zou 1 van de 1 postcodes uit de vorige CBS-import (100,0%) uit de postcodetabel laten verdwijnen, omdat ze niet in het bestand staan. Is het bestand misschien niet compleet (bijvoorbeeld alleen één gemeente of provincie)? Er is niets gewijzigd.',
+    );
+    expect(JSON.stringify(await table())).toBe(before);
+    expect(await lastAudit(t.db, 'import').catch(() => null)).toEqual(audits);
+  });
+
   it('imports the fixture: majority per postcode, exceptions, unknown codes reported, manual rows kept', async () => {
-    const s = await importPostcodes(t.db, AUDIT, { path: CSV, filename: CSV });
+    // The old CBS row 1234AB is not in the file: allowed explicitly.
+    const s = await importPostcodes(t.db, AUDIT, { path: CSV, filename: CSV }, { allowShrink: true });
     expect(s).toMatchObject({
       file: 'pc6hnr20240801_gwb.csv',
       year: 2024,
@@ -122,6 +141,7 @@ describe('postcode import (real database)', () => {
       unknownNeighbourhoodCount: 1,
       manualKept: 1,
       replaced: 1,
+      removed: 1,
     });
     expect(s.addresses).toBe(38 - 2 - 2);
     expect(s.badExamples).toEqual([
@@ -173,7 +193,7 @@ describe('postcode import (real database)', () => {
     const before = JSON.stringify((await table()).addresses);
     const areasBefore = (await table()).areas.map(({ updatedAt: _u, ...r }) => r);
     const s = await importPostcodes(t.db, AUDIT, { path: ZIP, filename: ZIP });
-    expect(s).toMatchObject({ file: 'pc6hnr20240801_gwb.zip', lines: 38, postcodes: 8, exceptions: 5, replaced: 8, manualKept: 1 });
+    expect(s).toMatchObject({ file: 'pc6hnr20240801_gwb.zip', lines: 38, postcodes: 8, exceptions: 5, replaced: 8, manualKept: 1, removed: 0 });
     expect(JSON.stringify((await table()).addresses)).toBe(before);
     expect((await table()).areas.map(({ updatedAt: _u, ...r }) => r)).toEqual(areasBefore);
     // ZIP64 records (some tools always write them).
@@ -237,6 +257,31 @@ describe('postcode import (real database)', () => {
       expect((await lastAudit(t.db, 'import')).actorLabel).toBe('CLI');
     });
 
+    it('refuses a partial file unless --allow-shrink is given, and reports how many postcodes would disappear', async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pc-')), 'deel.csv');
+      fs.writeFileSync(file, PARTIAL);
+      try {
+        const before = JSON.stringify(await table());
+        const refused = await cli('import-postcodes', file);
+        expect(refused.code).toBe(1);
+        expect(refused.err).toContain('Dit bestand zou 7 van de 8 postcodes uit de vorige CBS-import (87,5%) uit de postcodetabel laten verdwijnen');
+        expect(refused.err).toContain('--allow-shrink');
+        expect(JSON.stringify(await table())).toBe(before);
+        const allowed = await cli('import-postcodes', file, '--allow-shrink');
+        expect(allowed.code).toBe(0);
+        expect(allowed.out).toContain('Postcodes verdwenen (wel in de vorige import, niet in dit bestand): 7');
+        expect(await area('9711AB')).toBeUndefined();
+        expect(await area('9711AA')).toMatchObject({ source: 'cbs', addressCount: 2 });
+        // Back to the whole file (it adds postcodes, removes none).
+        const whole = await cli('import-postcodes', CSV);
+        expect(whole.code).toBe(0);
+        expect(whole.out).toContain('Postcodes opgeslagen: 8');
+        expect(whole.out).toContain('Postcodes verdwenen (wel in de vorige import, niet in dit bestand): 0');
+      } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      }
+    });
+
     it('exits non-zero on a missing file or a wrong header', async () => {
       expect((await cli('import-postcodes', path.join(FIXTURES, 'bestaat-niet.csv'))).code).toBe(2);
       const r = await cli('import-postcodes', path.join(FIXTURES, 'README.md'));
@@ -272,6 +317,26 @@ describe('postcode import (real database)', () => {
       expect(denied.statusCode).toBe(403);
       expect(JSON.stringify(await table())).toBe(before);
       expect(await t.db.select().from(postcodeAreas).where(and(eq(postcodeAreas.postcode, '3511AC'), eq(postcodeAreas.source, 'manual')))).toHaveLength(1);
+    });
+
+    it('refuses a partial upload with the number that would disappear; imports it with the checkbox ticked', async () => {
+      const admin = new TestClient(t.app);
+      await admin.login('pc-admin@test.example');
+      const page = await admin.get('/beheer/postcodes/importeren');
+      expect(page.body).toContain('Ik weet dat postcodes die niet in dit bestand staan verdwijnen');
+      const before = JSON.stringify(await table());
+      const refused = await admin.upload('/beheer/postcodes/importeren', {}, { field: 'bestand', filename: 'deel.csv', content: PARTIAL });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.body).toContain('Dit bestand zou 7 van de 8 postcodes uit de vorige CBS-import (87,5%) uit de postcodetabel laten verdwijnen');
+      expect(refused.body).toContain('href="#veld-verdwijnenToegestaan"');
+      expect(refused.body).not.toContain('De postcodetabel is bijgewerkt.');
+      expect(JSON.stringify(await table())).toBe(before);
+      const allowed = await admin.upload('/beheer/postcodes/importeren', { verdwijnenToegestaan: 'ja' }, { field: 'bestand', filename: 'deel.csv', content: PARTIAL });
+      expect(allowed.statusCode).toBe(200);
+      expect(allowed.body).toContain('De postcodetabel is bijgewerkt.');
+      expect(allowed.body).toMatch(/Postcodes verdwenen \(niet meer in het bestand\)<\/dt><dd>7</);
+      expect(await area('1111AA')).toBeUndefined();
+      expect((await lastAudit(t.db, 'import')).details).toMatchObject({ postcodes: 1, removed: 7 });
     });
   });
 });

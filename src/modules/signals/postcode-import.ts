@@ -21,7 +21,9 @@ import { normalisePostcode, parseHouseNumber } from './model.js';
  * (→ postcode_areas, with the address count) and writes the house numbers that lie elsewhere
  * (→ postcode_address_areas). Everything happens in one transaction: the previous 'cbs' rows are
  * replaced all-or-nothing; 'manual' rows and the exceptions of manually corrected postcodes are
- * never touched; 'pdok' rows are overwritten by the import's answer for their postcode.
+ * never touched; 'pdok' rows are overwritten by the import's answer for their postcode. A file
+ * that would remove more than 10% of the previous import's postcodes is refused unless
+ * `allowShrink` is given.
  *
  * Accepts the .csv, or the .zip as CBS publishes it (read with node:zlib; ZIP64 and encrypted
  * archives are refused with the advice to unzip first).
@@ -51,6 +53,8 @@ export interface PostcodeImportSummary {
   manualKept: number;
   /** 'cbs' postcode rows of the previous import that were replaced. */
   replaced: number;
+  /** 'cbs' postcodes of the previous import that are not in this file: they disappeared from the table. */
+  removed: number;
   /** Municipality codes not in the registry: their lines were skipped. */
   unknownMunicipalities: { code: string; lines: number }[];
   unknownMunicipalityLines: number;
@@ -77,6 +81,30 @@ export class PostcodeImportError extends Error {
   }
 }
 
+/**
+ * The import was refused because the file would remove too many postcodes of the previous
+ * import (a partial or wrong file); nothing was changed. `allowShrink` imports it anyway.
+ */
+export class PostcodeShrinkError extends PostcodeImportError {
+  constructor(
+    /** 'cbs' postcodes now in the table that are not in the file. */
+    public readonly removed: number,
+    /** 'cbs' postcodes now in the table. */
+    public readonly existing: number,
+  ) {
+    const n = (v: number) => v.toLocaleString('nl-NL');
+    const pct = ((removed / existing) * 100).toFixed(1).replace('.', ',');
+    super(
+      `Dit bestand zou ${n(removed)} van de ${n(existing)} postcodes uit de vorige CBS-import (${pct}%) uit de postcodetabel laten verdwijnen, omdat ze niet in het bestand staan. ` +
+        `Is het bestand misschien niet compleet (bijvoorbeeld alleen één gemeente of provincie)? Er is niets gewijzigd.`,
+    );
+    this.name = 'PostcodeShrinkError';
+  }
+}
+
+/** Without `allowShrink`, an import may remove at most this share of the previous import's postcodes. */
+export const MAX_SHRINK_SHARE = 0.1;
+
 export interface PostcodeSource {
   /** A file on disk (CLI). */
   path?: string;
@@ -91,6 +119,11 @@ export interface PostcodeImportOptions {
   onProgress?: (lines: number) => void;
   /** How many lines may be malformed before the import is refused (default: 1% of the lines, at least 10). */
   maxBadShare?: number;
+  /**
+   * Import even when more than MAX_SHRINK_SHARE of the previous import's postcodes are not in the
+   * file (and so disappear from the table). Without it such a file is refused (PostcodeShrinkError).
+   */
+  allowShrink?: boolean;
 }
 
 const MAX_EXAMPLES = 20;
@@ -342,7 +375,8 @@ interface Run {
 /**
  * Imports the CBS file into the postcode table, replacing the previous import in one
  * transaction. Throws PostcodeImportError (nothing changed) on a wrong header, an unreadable
- * file, no usable lines, or more malformed lines than allowed.
+ * file, no usable lines, or more malformed lines than allowed; PostcodeShrinkError when the file
+ * would remove more than MAX_SHRINK_SHARE of the previous import's postcodes (without allowShrink).
  */
 export async function importPostcodes(db: Db, actx: AuditContext, src: PostcodeSource, opts: PostcodeImportOptions = {}): Promise<PostcodeImportSummary> {
   const started = Date.now();
@@ -504,6 +538,18 @@ export async function importPostcodes(db: Db, actx: AuditContext, src: PostcodeS
       await tx.execute(sql`create unique index on pc_majority (pc6)`);
       await tx.execute(sql`analyze pc_majority`);
 
+      // A partial file (one province, a truncated download) would wipe every other CBS postcode
+      // nationwide: refuse it unless the caller says that is intended.
+      const shrink = (
+        await tx.execute<{ existing: number; removed: number }>(sql`
+          select count(*)::int as existing,
+                 count(*) filter (where not exists (select 1 from pc_majority m where m.pc6 = p.postcode))::int as removed
+            from postcode_areas p where p.source = 'cbs'`)
+      ).rows[0] ?? { existing: 0, removed: 0 };
+      if (!opts.allowShrink && shrink.existing > 0 && shrink.removed > shrink.existing * MAX_SHRINK_SHARE) {
+        throw new PostcodeShrinkError(shrink.removed, shrink.existing);
+      }
+
       const manualKept = Number(
         (await tx.execute<{ n: number }>(sql`select count(*)::int as n from pc_majority m join postcode_areas p on p.postcode = m.pc6 and p.source = 'manual'`)).rows[0]?.n ?? 0,
       );
@@ -545,6 +591,7 @@ export async function importPostcodes(db: Db, actx: AuditContext, src: PostcodeS
         exceptions,
         manualKept,
         replaced,
+        removed: shrink.removed,
         unknownMunicipalities: topCodes(unknownM),
         unknownMunicipalityLines: [...unknownM.values()].reduce((a, b) => a + b, 0),
         unknownNeighbourhoods: topCodes(unknownN),
@@ -573,6 +620,7 @@ export function summaryLines(s: PostcodeImportSummary): string[] {
     `Bestand: ${s.file}${s.year ? ` (indeling ${s.year})` : ''}`,
     `Regels gelezen: ${n(s.lines)}; adressen gebruikt: ${n(s.addresses)}`,
     `Postcodes opgeslagen: ${n(s.postcodes)} (vorige import: ${n(s.replaced)})`,
+    `Postcodes verdwenen (wel in de vorige import, niet in dit bestand): ${n(s.removed)}`,
     `Uitzonderingen (huisnummers in een andere buurt of gemeente dan de rest van de postcode): ${n(s.exceptions)}`,
     `Handmatig gecorrigeerde postcodes niet overschreven: ${n(s.manualKept)}`,
     `Onbekende gemeentecodes: ${s.unknownMunicipalities.length ? `${s.unknownMunicipalities.map((c) => `${c.code} (${n(c.lines)})`).join(', ')}; ${n(s.unknownMunicipalityLines)} regels overgeslagen` : 'geen'}`,

@@ -54,7 +54,8 @@ afterAll(() => t.close());
 describe('lookup', () => {
   it('shows municipality, neighbourhood, source, address count and exceptions', async () => {
     const c = await as('pc-utrecht@test.example');
-    const res = await c.get('/signaalpunten/postcodes?postcode=3511ab&huisnummer=99');
+    // With a house number the lookup is a POST: an address does not belong in a URL.
+    const res = await c.post('/signaalpunten/postcodes', { postcode: '3511ab', huisnummer: '99' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Postcode 3511 AB');
     expect(res.body).toContain('Utrecht (GM0344)');
@@ -64,6 +65,18 @@ describe('lookup', () => {
     expect(res.body).toMatch(/Uitzondering: Utrecht, buurt Noordwijk/);
     expect(res.body).toContain('Postcode corrigeren');
     expect(res.body).toContain('Eén huisnummer corrigeren');
+    expect(res.body).toMatch(/<form method="post" action="\/signaalpunten\/postcodes" class="filter-form" role="search"[^>]*><input type="hidden" name="_csrf"/);
+    expect(res.body).not.toMatch(/<form method="get"[^>]*action="\/signaalpunten\/postcodes"/);
+  });
+
+  it('takes only the postcode from a URL: a house number in the query string is ignored, and the POST needs CSRF', async () => {
+    const c = await as('pc-utrecht@test.example');
+    const res = await c.get('/signaalpunten/postcodes?postcode=3511AB&huisnummer=99');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Postcode 3511 AB');
+    expect(res.body).not.toContain('Uitzondering: Utrecht');
+    expect(res.body).not.toContain('value="99"');
+    expect((await c.post('/signaalpunten/postcodes', { postcode: '3511AB', huisnummer: '99' }, { csrf: 'ongeldig' })).statusCode).toBe(403);
   });
 
   it('shows a postcode of another municipality without correction forms, and refuses bad input', async () => {
@@ -72,13 +85,20 @@ describe('lookup', () => {
     expect(other.body).toContain('Amsterdam (GM0363)');
     expect(other.body).not.toContain('Postcode corrigeren');
     expect(other.body).toContain('Deze postcode ligt niet in uw gemeente.');
-    const bad = await c.get('/signaalpunten/postcodes?postcode=12345&huisnummer=x');
+    const bad = await c.post('/signaalpunten/postcodes', { postcode: '12345', huisnummer: 'x' });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('Vul een postcode in zoals 1234 AB.');
+    expect(bad.body).toContain('Vul een huisnummer in (alleen cijfers, zoals 12).');
     expect(bad.body).toContain('value="12345"');
+    expect(bad.body).toContain('value="x"');
+    // A postcode that is not in the table: only the programme team may add it.
     const missing = await c.get('/signaalpunten/postcodes?postcode=3599ZZ');
     expect(missing.body).toContain('Deze postcode staat niet in de postcodetabel.');
-    expect(missing.body).toContain('Postcode toevoegen');
+    expect(missing.body).toContain('Alleen het programmateam kan een postcode toevoegen.');
+    expect(missing.body).not.toContain('Postcode toevoegen');
+    expect(missing.body).not.toContain('Eén huisnummer corrigeren');
+    const admin = await as('pc-admin@test.example');
+    expect((await admin.get('/signaalpunten/postcodes?postcode=3599ZZ')).body).toContain('Postcode toevoegen');
   });
 
   it('gives signal staff 403', async () => {
@@ -106,13 +126,28 @@ describe('manual correction by a municipality coordinator', () => {
     expect((await c.get('/signaalpunten/postcodes?postcode=3511CD')).body).toContain('Handmatig');
   });
 
-  it('adds a postcode that is not yet in the table to the own municipality', async () => {
+  it('cannot claim a postcode that is not in the table (403, nothing changes); the programme team adds it', async () => {
     const c = await as('pc-utrecht@test.example');
+    const before = await table();
+    const audits = (await t.db.select().from(auditLog)).length;
     const res = await c.post('/signaalpunten/postcodes/correctie', { postcode: '3599ZZ', municipalityId: String(utrecht), neighbourhoodId: '' });
-    expect(res.statusCode).toBe(303);
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('Alleen het programmateam kan een postcode toevoegen');
+    // Nor one house number of it.
+    expect((await c.post('/signaalpunten/postcodes/huisnummer', { postcode: '3599ZZ', houseNumber: '4', addressMunicipalityId: String(utrecht) })).statusCode).toBe(403);
+    expect(await table()).toBe(before);
+    expect((await t.db.select().from(auditLog)).length).toBe(audits);
+    expect(await resolveArea(t.db, '3599ZZ', 1)).toBeNull();
+
+    const admin = await as('pc-admin@test.example');
+    expect((await admin.post('/signaalpunten/postcodes/correctie', { postcode: '3599ZZ', municipalityId: String(utrecht), neighbourhoodId: '' })).statusCode).toBe(303);
     expect(await row('3599ZZ')).toMatchObject({ municipalityId: utrecht, neighbourhoodId: null, source: 'manual' });
-    expect(await lastPostcodeAudit()).toMatchObject({ action: 'create', entityId: '3599ZZ' });
+    expect(await lastPostcodeAudit()).toMatchObject({ action: 'create', entityId: '3599ZZ', actorLabel: 'pc-admin@test.example' });
     expect(await resolveArea(t.db, '3599ZZ', 1)).toEqual({ municipalityId: utrecht, neighbourhoodId: null, routedBy: 'postcode' });
+    // Once it is in the coordinator's municipality, the coordinator corrects it (neighbourhood, house numbers).
+    expect((await c.post('/signaalpunten/postcodes/correctie', { postcode: '3599ZZ', municipalityId: String(utrecht), neighbourhoodId: String(sp.neighbourhoodIds[0]) })).statusCode).toBe(303);
+    expect(await row('3599ZZ')).toMatchObject({ neighbourhoodId: sp.neighbourhoodIds[0], updatedBy: coordinatorId });
+    expect((await c.post('/signaalpunten/postcodes/correctie', { postcode: '3599ZZ', municipalityId: String(utrecht), neighbourhoodId: '' })).statusCode).toBe(303);
   });
 
   it('cannot touch another municipality: 404 for its postcodes, 403 for moving to it, and nothing changes', async () => {

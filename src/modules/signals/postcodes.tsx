@@ -10,6 +10,7 @@ import { Page, type Crumb, type PageContext } from '../../platform/views/layout.
 import {
   Alert,
   Button,
+  Checkbox,
   CsrfField,
   DataTable,
   ErrorSummary,
@@ -31,7 +32,7 @@ import { uploadedFile } from '../registry/tabular-views.js';
 import { configurableMunicipalityIds, mayConfigureSomething, neighbourhoodChoices, postcodeSchema, ROUTING_TEST_MSG } from './config-service.js';
 import { formatPostcode, normalisePostcode, parseHouseNumber } from './model.js';
 import { postcodeAddressAreas, postcodeAreas } from './schema.js';
-import { importPostcodes, PostcodeImportError, type LineProblem, type PostcodeImportSummary } from './postcode-import.js';
+import { importPostcodes, MAX_SHRINK_SHARE, PostcodeImportError, PostcodeShrinkError, type LineProblem, type PostcodeImportSummary } from './postcode-import.js';
 
 /**
  * The postcode table: look up a postcode (/signaalpunten/postcodes), correct it by hand (whole
@@ -39,12 +40,21 @@ import { importPostcodes, PostcodeImportError, type LineProblem, type PostcodeIm
  * (/beheer/postcodes/importeren, programme team). A manual row is never overwritten by an import.
  *
  * Municipality coordinators ('postcode:manage' for their municipality) correct only postcodes
- * that lie in their municipality, or that are not yet in the table and are added to it, and only
- * with neighbourhoods of their municipality. The programme team corrects anything.
+ * that are in the table and lie in their municipality (neighbourhood, house-number exceptions),
+ * and only with neighbourhoods of their municipality. Adding a postcode that is not in the table
+ * is for the programme team ('postcode:import'): a coordinator must not claim an unknown postcode
+ * (and the signals for it) for their municipality. The programme team corrects anything.
+ *
+ * The lookup form is a POST (with CSRF) because it can hold a house number, and an address does
+ * not belong in a URL (browser history, logs). GET ?postcode= (a public PC6 code) still works,
+ * for links and the redirect after a correction; a house number in the query string is ignored.
  */
 
 const BASE = '/signaalpunten/postcodes';
 const IMPORT_PATH = '/beheer/postcodes/importeren';
+/** The import page's checkbox: import even when many postcodes would disappear. */
+const SHRINK_FIELD = 'verdwijnenToegestaan';
+const IMPORT_LABELS = { bestand: 'Bestand', [SHRINK_FIELD]: 'Postcodes die verdwijnen' };
 const HOME: Crumb = { href: '/beheer', label: 'Overzicht' };
 const CRUMBS: Crumb[] = [HOME, { href: '/signaalpunten', label: 'Signaalpunten' }];
 /** Upload limit of the import page: the CBS zip is some tens of MB (the unpacked CSV is too big: use the CLI). */
@@ -102,6 +112,7 @@ const MSG = {
   postcode: ROUTING_TEST_MSG.postcode,
   houseNumber: ROUTING_TEST_MSG.houseNumber,
   municipality: 'Kies een gemeente uit de lijst.',
+  notInTable: 'Deze postcode staat niet in de postcodetabel. Alleen het programmateam kan een postcode toevoegen; neem contact met het programmateam op als de postcode in uw gemeente ligt.',
   neighbourhood: 'Kies een buurt van de gekozen gemeente, of "Buurt onbekend".',
 };
 export const CORRECTION_LABELS: Record<string, string> = {
@@ -128,8 +139,9 @@ export type CorrectionInput = z.infer<typeof correctionSchema>;
 
 /**
  * Sets a postcode (houseNumber null) or one address to a municipality and neighbourhood by hand
- * (source 'manual'). Throws NotFoundError when the current row lies outside the user's scope and
- * ForbiddenError when the target municipality does; returns field errors for a bad neighbourhood.
+ * (source 'manual'). Throws NotFoundError when the current row lies outside the user's scope,
+ * ForbiddenError when the target municipality does or when a non-admin adds a postcode that is not
+ * in the table; returns field errors for a bad neighbourhood.
  */
 export type CorrectionResult = { ok: true; created: boolean } | { ok: false; errors: FieldErrors };
 
@@ -138,6 +150,8 @@ export async function correctPostcode(db: Db, actx: AuditContext, p: Principal, 
   return db.transaction(async (tx): Promise<CorrectionResult> => {
     const [current] = await tx.select().from(postcodeAreas).where(eq(postcodeAreas.postcode, input.postcode)).for('update');
     if (current && !manage(current.municipalityId)) throw new NotFoundError();
+    // A postcode that is not in the table (nor a house number of it) is added by the programme team only.
+    if (!current && !can(p, 'postcode:import')) throw new ForbiddenError(MSG.notInTable);
     const [addr] =
       input.houseNumber != null
         ? await tx
@@ -274,6 +288,7 @@ function ImportSummary({ s }: { s: PostcodeImportSummary }) {
           ['Regels gelezen', n(s.lines)],
           ['Adressen gebruikt', n(s.addresses)],
           ['Postcodes opgeslagen', `${n(s.postcodes)} (vorige import: ${n(s.replaced)})`],
+          ['Postcodes verdwenen (niet meer in het bestand)', n(s.removed)],
           ['Uitzonderingen per huisnummer', n(s.exceptions)],
           ['Handmatige correcties behouden', n(s.manualKept)],
           ['Onbekende gemeentecodes', s.unknownMunicipalities.length ? `${s.unknownMunicipalities.length} (${n(s.unknownMunicipalityLines)} regels overgeslagen)` : 'Geen'],
@@ -344,11 +359,13 @@ export async function postcodeRoutes(app: FastifyInstance) {
     const postcode = raw ? normalisePostcode(raw) : null;
     const lookupErrors: FieldErrors = { ...errors };
     if (raw && !postcode) lookupErrors.postcode = MSG.postcode;
+    // Only from a POSTed lookup (renderLookup's callers never pass the query string's huisnummer).
     const rawNumber = typeof opts.values.huisnummer === 'string' ? opts.values.huisnummer.trim() : '';
     const houseNumber = rawNumber ? parseHouseNumber(rawNumber) : null;
     if (rawNumber && houseNumber === null) lookupErrors.huisnummer = MSG.houseNumber;
     const found = postcode ? await lookupPostcode(db, postcode) : null;
-    const mayCorrect = found ? (found.row ? can(p, 'postcode:manage', { municipalityId: found.row.municipalityId }) : (configurableMunicipalityIds(p)?.length ?? 1) > 0) : false;
+    // Correct a postcode of the own municipality; add one that is not in the table: the programme team only.
+    const mayCorrect = found ? (found.row ? can(p, 'postcode:manage', { municipalityId: found.row.municipalityId }) : can(p, 'postcode:import')) : false;
     const defaultMunicipality = found?.row?.municipalityId ?? null;
     const pcForm: FormState = opts.postcodeForm ?? {
       values: { postcode: postcode ?? '', municipalityId: defaultMunicipality ? String(defaultMunicipality) : '', neighbourhoodId: found?.row?.neighbourhoodId ? String(found.row.neighbourhoodId) : '' },
@@ -391,7 +408,8 @@ export async function postcodeRoutes(app: FastifyInstance) {
             De postcodetabel bepaalt in welke gemeente en buurt een signaal hoort. Hij komt uit het CBS-bestand &quot;Buurt, wijk en gemeente voor postcode
             huisnummer&quot;; klopt iets niet, dan kunt u het hier corrigeren. Een correctie wordt bij een volgende import niet overschreven.
           </P>
-          <form method="get" action={BASE} class="filter-form" role="search" novalidate aria-label="Postcode opzoeken">
+          <form method="post" action={BASE} class="filter-form" role="search" novalidate aria-label="Postcode opzoeken">
+            <CsrfField token={ctx.csrfToken} />
             <TextField name="postcode" label="Postcode" form={{ values: { postcode: raw }, errors: lookupErrors }} filter width="s" autocomplete="off" />
             <TextField name="huisnummer" label="Huisnummer (optioneel)" form={{ values: { huisnummer: rawNumber }, errors: lookupErrors }} filter width="xs" inputmode="numeric" autocomplete="off" />
             <Button variant="secondary">Opzoeken</Button>
@@ -424,7 +442,10 @@ export async function postcodeRoutes(app: FastifyInstance) {
               ) : (
                 <Alert kind="warning">
                   Deze postcode staat niet in de postcodetabel. Signalen voor deze postcode komen in de wachtrij van het programmateam, tenzij de adreszoeker
-                  (PDOK) het adres kent.{mayCorrect ? ' U kunt de postcode hieronder toevoegen.' : ''}
+                  (PDOK) het adres kent.
+                  {mayCorrect
+                    ? ' U kunt de postcode hieronder toevoegen.'
+                    : ' Alleen het programmateam kan een postcode toevoegen. Ligt deze postcode in uw gemeente, neem dan contact op met het programmateam.'}
                 </Alert>
               )}
               {found.row?.source === 'manual' && mayCorrect && (
@@ -464,9 +485,18 @@ export async function postcodeRoutes(app: FastifyInstance) {
     });
   }
 
+  // GET: the postcode only (PC6 is public CBS data); a house number never comes from the URL.
   app.get(BASE, async (req, reply) => {
     const p = gate(req);
-    return renderLookup(reply, p, { values: formValues(req.query) });
+    const q = formValues(req.query);
+    return renderLookup(reply, p, { values: { postcode: q.postcode } });
+  });
+
+  // POST: the lookup form, which may hold a house number.
+  app.post(BASE, async (req, reply) => {
+    const p = gate(req);
+    const v = formValues(req.body);
+    return renderLookup(reply, p, { values: { postcode: v.postcode, huisnummer: v.huisnummer } });
   });
 
   for (const [segment, withNumber] of [
@@ -513,13 +543,16 @@ export async function postcodeRoutes(app: FastifyInstance) {
 
   /* ---------------------------------------------------------------- import (programme team) */
 
-  const renderImport = (reply: FastifyReply, opts: { status?: number; errors?: FieldErrors; problems?: LineProblem[]; summary?: PostcodeImportSummary } = {}) => {
+  const renderImport = (
+    reply: FastifyReply,
+    opts: { status?: number; errors?: FieldErrors; problems?: LineProblem[]; summary?: PostcodeImportSummary; values?: Record<string, unknown> } = {},
+  ) => {
     const title = 'Postcodetabel importeren';
     const errors = opts.errors ?? {};
     return reply.page({ title, status: opts.status }, (ctx) => (
       <Page ctx={ctx} title={title} crumbs={[...CRUMBS, { href: BASE, label: 'Postcodes' }, { label: 'Importeren' }]}>
         <Heading>{title}</Heading>
-        <ErrorSummary errors={errors} labels={{ bestand: 'Bestand' }} />
+        <ErrorSummary errors={errors} labels={IMPORT_LABELS} />
         {opts.problems && opts.problems.length > 0 && <ProblemTable problems={opts.problems} caption="Gevonden problemen (de eerste 20)" />}
         {opts.summary && (
           <>
@@ -534,12 +567,19 @@ export async function postcodeRoutes(app: FastifyInstance) {
         </P>
         <P>
           De import vervangt de vorige CBS-import in één keer: lukt er iets niet, dan blijft alles zoals het was. Handmatige correcties worden nooit
-          overschreven. Gemeente- en buurtcodes die niet in het register staan, worden gemeld. Het bestand mag hoogstens {IMPORT_MAX_BYTES / 1024 / 1024} MB zijn;
+          overschreven. Postcodes die niet in het bestand staan, verdwijnen uit de tabel. Zou meer dan {MAX_SHRINK_SHARE * 100}% van de postcodes
+          verdwijnen (bijvoorbeeld bij een bestand van één provincie), dan importeren we niets, tenzij u hieronder aangeeft dat dat de bedoeling is. Gemeente- en buurtcodes die niet in het register staan, worden gemeld. Het bestand mag hoogstens {IMPORT_MAX_BYTES / 1024 / 1024} MB zijn;
           gebruik voor een groter bestand de opdrachtregel: <code>npm run cli -- import-postcodes &lt;bestand&gt;</code>.
         </P>
         <form method="post" action={IMPORT_PATH} enctype="multipart/form-data" novalidate class="form">
           <CsrfField token={ctx.csrfToken} />
           <FileField name="bestand" label="Bestand (.zip of .csv)" form={{ values: {}, errors }} accept=".zip,.csv,application/zip,text/csv" />
+          <Checkbox
+            name={SHRINK_FIELD}
+            label="Ik weet dat postcodes die niet in dit bestand staan verdwijnen"
+            form={{ values: opts.values ?? {}, errors }}
+            hint={`Alleen nodig als meer dan ${MAX_SHRINK_SHARE * 100}% van de postcodes uit de vorige import niet in het bestand staat. Signalen voor die postcodes komen dan in de wachtrij van het programmateam.`}
+          />
           <div class="form-actions">
             <Button>Importeren</Button>
           </div>
@@ -564,14 +604,22 @@ export async function postcodeRoutes(app: FastifyInstance) {
     },
     async (req, reply) => {
       req.authorize('postcode:import');
+      const values = formValues(req.body);
+      const allowShrink = values[SHRINK_FIELD] === 'ja';
       const file = await uploadedFile(req.body);
       if (!file) return renderImport(reply, { status: 422, errors: { bestand: 'Kies het zip- of CSV-bestand van het CBS.' } });
       if (!/\.(zip|csv|txt)$/i.test(file.filename)) return renderImport(reply, { status: 422, errors: { bestand: 'Kies een .zip- of .csv-bestand.' } });
       try {
-        const summary = await importPostcodes(db, req.auditCtx(), { content: file.content, filename: file.filename });
+        const summary = await importPostcodes(db, req.auditCtx(), { content: file.content, filename: file.filename }, { allowShrink });
         req.log.info({ postcodes: summary.postcodes, exceptions: summary.exceptions, durationMs: summary.durationMs }, 'postcode import');
         return renderImport(reply, { summary });
       } catch (e) {
+        if (e instanceof PostcodeShrinkError) {
+          return renderImport(reply, {
+            status: 422,
+            errors: { [SHRINK_FIELD]: `${e.message} Is dat de bedoeling, vink dit dan aan en kies het bestand opnieuw.` },
+          });
+        }
         if (e instanceof PostcodeImportError) return renderImport(reply, { status: 422, errors: { bestand: e.message }, problems: e.problems });
         throw e;
       }

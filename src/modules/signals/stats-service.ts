@@ -4,7 +4,7 @@ import { can, roleScope, type Principal } from '../../platform/access.js';
 import { amsterdamDate } from '../../platform/time.js';
 import { municipalities, neighbourhoods, organisations } from '../registry/schema.js';
 import { signalPoints, signals } from './schema.js';
-import { MIN_COUNT, OPEN_STATUSES, OUTCOME_LABELS, OUTCOMES, SIGNAL_KIND_LABELS, SIGNAL_KINDS, SIGNALLER_TYPE_LABELS, SIGNALLER_TYPES, type SignallerType } from './model.js';
+import { ERASED_OUTCOME, MIN_COUNT, OPEN_STATUSES, OUTCOME_LABELS, OUTCOMES, SIGNAL_KIND_LABELS, SIGNAL_KINDS, SIGNALLER_TYPE_LABELS, SIGNALLER_TYPES, type SignallerType } from './model.js';
 
 /**
  * Statistics of the signal point, never showing persons: counts per month, signaller type,
@@ -16,7 +16,8 @@ import { MIN_COUNT, OPEN_STATUSES, OUTCOME_LABELS, OUTCOMES, SIGNAL_KIND_LABELS,
  * a percentage based on such a count is withheld, and a median or percentile over fewer than
  * MIN_COUNT signals is withheld. When exactly one count of a table is small, the table's total
  * would reveal it by subtraction, so the next smallest count is withheld too ("niet getoond").
- * These rules apply to every viewer, the programme team included.
+ * These rules apply to every viewer, the programme team included. The routes show figures for
+ * one calendar quarter at a time only (see "Period" below), so that no two windows overlap.
  */
 
 // ---------------------------------------------------------------------------------------
@@ -92,13 +93,29 @@ export async function resolveScope(db: Db, p: Principal, value: string | undefin
 }
 
 // ---------------------------------------------------------------------------------------
-// Period: whole months, Amsterdam time
+// Period: one calendar quarter, Amsterdam time
+//
+// The figures are only ever shown for a whole calendar quarter: fixed windows that never
+// overlap. With free month ranges (or windows that contain each other, such as a year and its
+// quarters) subtracting two figures gives the count of the difference exactly — January 2021 to
+// March 2026 minus February 2021 to March 2026 is January 2021, unsuppressed — and a year minus
+// three of its quarters is the fourth. With quarters every signal lies in exactly one window, so
+// no figure is the difference of two others. Within the quarter the months are a table like any
+// other (per-cell suppression, and the secondary suppression against its total).
 
 export interface Period {
   /** YYYY-MM, inclusive */
   from: string;
   /** YYYY-MM, inclusive */
   to: string;
+}
+
+export type Quarter = 1 | 2 | 3 | 4;
+
+/** A statistics window: one calendar quarter. */
+export interface StatsWindow {
+  year: number;
+  quarter: Quarter;
 }
 
 const MONTH_NAMES = ['januari', 'februari', 'maart', 'april', 'mei', 'juni', 'juli', 'augustus', 'september', 'oktober', 'november', 'december'];
@@ -108,40 +125,69 @@ export function addMonths(m: string, n: number): string {
   const total = Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1 + n;
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
 }
-const monthsBetween = (a: string, b: string) => (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5, 7)) - Number(a.slice(5, 7));
 export const currentMonth = (now: Date) => amsterdamDate(now).slice(0, 7);
-/** How far back the period can go (the month options of the form). */
+/** How many years back the year list of the form goes. */
 export const PERIOD_YEARS_BACK = 5;
 
-/** The months a period can start or end in, newest first. */
-export function monthOptions(now: Date): string[] {
-  const cur = currentMonth(now);
-  const first = `${Number(cur.slice(0, 4)) - PERIOD_YEARS_BACK}-01`;
-  const out: string[] = [];
-  for (let m = cur; m >= first; m = addMonths(m, -1)) out.push(m);
-  return out;
+export const QUARTERS: readonly Quarter[] = [1, 2, 3, 4];
+/** 1 → "1e kwartaal (januari tot en met maart)" */
+export const quarterOptionLabel = (q: Quarter) => `${q}e kwartaal (${MONTH_NAMES[(q - 1) * 3]} tot en met ${MONTH_NAMES[(q - 1) * 3 + 2]})`;
+
+export function currentWindow(now: Date): StatsWindow {
+  const m = currentMonth(now);
+  return { year: Number(m.slice(0, 4)), quarter: (Math.floor((Number(m.slice(5, 7)) - 1) / 3) + 1) as Quarter };
 }
 
-export function defaultPeriod(now: Date): Period {
-  const to = currentMonth(now);
-  return { from: addMonths(to, -11), to };
+/** The months of a window. */
+export function windowPeriod(w: StatsWindow): Period {
+  const from = `${w.year}-${String((w.quarter - 1) * 3 + 1).padStart(2, '0')}`;
+  return { from, to: addMonths(from, 2) };
 }
 
-/** Validates `van`/`tot` (YYYY-MM from the month lists); Dutch messages per field. */
-export function parsePeriod(q: { van?: unknown; tot?: unknown }, now: Date): { ok: true; period: Period } | { ok: false; errors: Record<string, string>; values: Record<string, string> } {
-  const def = defaultPeriod(now);
-  const months = new Set(monthOptions(now));
-  const from = typeof q.van === 'string' && q.van !== '' ? q.van : def.from;
-  const to = typeof q.tot === 'string' && q.tot !== '' ? q.tot : def.to;
+/** The years of the form, newest first. */
+export function yearOptions(now: Date): number[] {
+  const cur = currentWindow(now).year;
+  return Array.from({ length: PERIOD_YEARS_BACK + 1 }, (_, i) => cur - i);
+}
+
+export type WindowParse = { ok: true; window: StatsWindow; period: Period } | { ok: false; errors: Record<string, string> };
+
+/**
+ * Validates `jaar` and `kwartaal` (from the lists of the form); Dutch messages per field. Without
+ * them: the current quarter (a year without a quarter: its last quarter that has begun). A month
+ * range (`van`/`tot`, the old form) is refused: the figures exist per quarter only.
+ */
+export function parseWindow(q: { jaar?: unknown; kwartaal?: unknown; van?: unknown; tot?: unknown }, now: Date): WindowParse {
+  const cur = currentWindow(now);
+  const given = (v: unknown) => typeof v === 'string' && v !== '';
   const errors: Record<string, string> = {};
-  if (!months.has(from)) errors.van = `Kies de eerste maand uit de lijst (vanaf januari ${Number(currentMonth(now).slice(0, 4)) - PERIOD_YEARS_BACK} tot en met deze maand).`;
-  if (!months.has(to)) errors.tot = `Kies de laatste maand uit de lijst (vanaf januari ${Number(currentMonth(now).slice(0, 4)) - PERIOD_YEARS_BACK} tot en met deze maand).`;
-  if (!errors.van && !errors.tot && monthsBetween(from, to) < 0) errors.tot = 'De laatste maand ligt vóór de eerste maand. Kies een latere laatste maand.';
-  if (Object.keys(errors).length) return { ok: false, errors, values: { van: String(q.van ?? ''), tot: String(q.tot ?? '') } };
-  return { ok: true, period: { from, to } };
+  if (given(q.van) || given(q.tot)) {
+    errors.kwartaal = 'Cijfers zijn er per kwartaal: kies een jaar en een kwartaal. Een eigen reeks maanden kan niet, omdat kleine aantallen anders uit het verschil tussen twee perioden te herleiden zijn.';
+    return { ok: false, errors };
+  }
+  const years = yearOptions(now);
+  const year = given(q.jaar) ? Number(q.jaar) : cur.year;
+  if (!/^\d{4}$/.test(String(year)) || !years.includes(year)) errors.jaar = `Kies een jaar uit de lijst (${years[years.length - 1]} tot en met ${cur.year}).`;
+  let quarter: number = given(q.kwartaal) ? Number(q.kwartaal) : year === cur.year ? cur.quarter : 4;
+  if (!QUARTERS.includes(quarter as Quarter)) {
+    errors.kwartaal = 'Kies een kwartaal uit de lijst.';
+    quarter = 1;
+  } else if (!errors.jaar && year === cur.year && quarter > cur.quarter) {
+    errors.kwartaal = 'Dit kwartaal is nog niet begonnen. Kies een eerder kwartaal.';
+  }
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const window: StatsWindow = { year, quarter: quarter as Quarter };
+  return { ok: true, window, period: windowPeriod(window) };
 }
 
-export const periodLabel = (p: Period) => (p.from === p.to ? monthLabel(p.from) : `${monthLabel(p.from)} tot en met ${monthLabel(p.to)}`);
+/** "1e kwartaal 2026 (januari tot en met maart)" for a quarter; a month range otherwise. */
+export function periodLabel(p: Period): string {
+  const month = Number(p.from.slice(5, 7));
+  if ((month - 1) % 3 === 0 && p.to === addMonths(p.from, 2)) {
+    return `${(month - 1) / 3 + 1}e kwartaal ${p.from.slice(0, 4)} (${MONTH_NAMES[month - 1]} tot en met ${MONTH_NAMES[month + 1]})`;
+  }
+  return p.from === p.to ? monthLabel(p.from) : `${monthLabel(p.from)} tot en met ${monthLabel(p.to)}`;
+}
 
 // ---------------------------------------------------------------------------------------
 // Suppression
@@ -214,7 +260,7 @@ export interface SignalStats {
   /** Per municipality for 'all', per neighbourhood otherwise. */
   byArea: Breakdown;
   areaKind: 'municipality' | 'neighbourhood';
-  /** Closed signals by outcome, and duplicates. */
+  /** Closed signals by outcome, and duplicates (not the ones closed by an erasure on request). */
   byOutcome: Breakdown;
   byKind: Breakdown;
   byChannel: Breakdown;
@@ -276,7 +322,7 @@ export async function computeStats(db: Db, scope: StatsScope, period: Period, no
       select to_char(s.received_at at time zone 'Europe/Amsterdam', 'YYYY-MM') as month,
         s.signaller_type as type,
         ${areaKind === 'municipality' ? sql`s.municipality_id` : sql`s.neighbourhood_id`} as area,
-        case when s.status = 'duplicate' then '#duplicate' when s.status = 'closed' then coalesce(s.outcome, 'other') end as outcome,
+        case when s.status = 'duplicate' then '#duplicate' when s.status = 'closed' and s.outcome is distinct from ${ERASED_OUTCOME} then coalesce(s.outcome, 'other') end as outcome,
         s.kind, s.channel,
         (s.due_at is not null and s.status <> 'duplicate') as with_due,
         (s.due_at is not null and s.status <> 'duplicate'
@@ -330,6 +376,8 @@ export async function computeStats(db: Db, scope: StatsScope, period: Period, no
     .sort((a, b) => a.label.localeCompare(b.label, 'nl'));
   if (areas.get(null)) areaRows.push({ code: 'unknown', label: areaKind === 'municipality' ? 'Gemeente onbekend (niet gerouteerd)' : 'Buurt onbekend', count: areas.get(null)! });
 
+  // Signals closed by an erasure on request (ERASED_OUTCOME) are left out: that is no outcome of
+  // the follow-up. They still count everywhere else (received, per month, type, area, …).
   const outcomeRows: { code: string; label: string; count: number }[] = OUTCOMES.map((o) => ({ code: o, label: OUTCOME_LABELS[o], count: outcomes.get(o) ?? 0 }));
   outcomeRows.push({ code: 'duplicate', label: 'Dubbel: samengevoegd met een eerder signaal', count: outcomes.get('#duplicate') ?? 0 });
 

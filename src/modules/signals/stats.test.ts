@@ -6,10 +6,10 @@ import { auditLog } from '../../platform/db/schema.js';
 import { readTable } from '../../platform/tabular.js';
 import { signals } from './schema.js';
 import type { SignalInput } from './intake.js';
-import { breakdown, computeStats, formatDuration, parsePeriod } from './stats-service.js';
+import { breakdown, computeStats, formatDuration, parseWindow, periodLabel, windowPeriod } from './stats-service.js';
 
 /**
- * Statistics on a small, hand-computed data set (period January–March 2026):
+ * Statistics on a small, hand-computed data set (the first quarter of 2026: January–March):
  *
  * Municipality A (GM0344), organisation X (the default signal point), 10 signals:
  *   January, 7 × pharmacy, neighbourhood 0, form; first contact after 2, 4, 10, 20, 30 and 50
@@ -33,7 +33,7 @@ let y: SignalPointSetup;
 let b: SignalPointSetup;
 const refs: string[] = [];
 const BASE = '/signalen/statistieken';
-const PERIOD = 'van=2026-01&tot=2026-03';
+const PERIOD = 'jaar=2026&kwartaal=1';
 const H = 3600_000;
 
 async function add(sp: SignalPointSetup, pc: 0 | 1, at: string, input: Partial<SignalInput> = {}, channel: 'form' | 'api' = 'form') {
@@ -118,15 +118,36 @@ describe('suppression rules (pure)', () => {
     expect(tiny.rows[0]!.percent).toBeNull();
   });
 
-  it('formats durations as days and hours and checks the period', () => {
+  it('formats durations as days and hours', () => {
     expect(formatDuration(40)).toBe('1 dag en 16 uur');
     expect(formatDuration(15)).toBe('15 uur');
     expect(formatDuration(48.2)).toBe('2 dagen');
     expect(formatDuration(null)).toBe('te weinig signalen');
+  });
+
+  it('allows only whole calendar quarters: fixed windows that never overlap', () => {
     const now = new Date('2026-11-20T12:00:00Z');
-    expect(parsePeriod({}, now)).toEqual({ ok: true, period: { from: '2025-12', to: '2026-11' } });
-    expect(parsePeriod({ van: '2026-05', tot: '2026-01' }, now)).toMatchObject({ ok: false, errors: { tot: expect.stringContaining('vóór de eerste maand') } });
-    expect(parsePeriod({ van: '2019-13' }, now)).toMatchObject({ ok: false, errors: { van: expect.any(String) } });
+    // Default: the current quarter (Amsterdam time).
+    expect(parseWindow({}, now)).toEqual({ ok: true, window: { year: 2026, quarter: 4 }, period: { from: '2026-10', to: '2026-12' } });
+    expect(parseWindow({}, new Date('2026-03-31T22:30:00Z'))).toMatchObject({ ok: true, window: { year: 2026, quarter: 2 } }); // 1 April 00:30 in Amsterdam
+    expect(parseWindow({ jaar: '2024', kwartaal: '2' }, now)).toEqual({ ok: true, window: { year: 2024, quarter: 2 }, period: { from: '2024-04', to: '2024-06' } });
+    expect(parseWindow({ jaar: '2024' }, now)).toMatchObject({ ok: true, window: { year: 2024, quarter: 4 } });
+    // Every quarter of a year: four windows side by side, no month in two of them.
+    const months = [1, 2, 3, 4].flatMap((q) => {
+      const p = windowPeriod({ year: 2025, quarter: q as 1 | 2 | 3 | 4 });
+      return [p.from, p.to];
+    });
+    expect(months).toEqual(['2025-01', '2025-03', '2025-04', '2025-06', '2025-07', '2025-09', '2025-10', '2025-12']);
+    expect(periodLabel(windowPeriod({ year: 2026, quarter: 1 }))).toBe('1e kwartaal 2026 (januari tot en met maart)');
+    // Refused: a month range (the differencing of overlapping periods), a quarter not yet begun, values not in the lists.
+    for (const q of [{ van: '2021-01', tot: '2026-03' }, { van: '2021-02', tot: '2026-03' }, { van: '2026-01' }, { tot: '2026-03', jaar: '2026', kwartaal: '1' }]) {
+      expect(parseWindow(q, now)).toEqual({ ok: false, errors: { kwartaal: expect.stringContaining('Cijfers zijn er per kwartaal') } });
+    }
+    expect(parseWindow({ jaar: '2026', kwartaal: '4' }, new Date('2026-08-01T12:00:00Z'))).toEqual({ ok: false, errors: { kwartaal: 'Dit kwartaal is nog niet begonnen. Kies een eerder kwartaal.' } });
+    expect(parseWindow({ jaar: '2019', kwartaal: '1' }, now)).toMatchObject({ ok: false, errors: { jaar: 'Kies een jaar uit de lijst (2021 tot en met 2026).' } });
+    expect(parseWindow({ jaar: '2027' }, now)).toMatchObject({ ok: false, errors: { jaar: expect.any(String) } });
+    expect(parseWindow({ jaar: '2026', kwartaal: '5' }, now)).toEqual({ ok: false, errors: { kwartaal: 'Kies een kwartaal uit de lijst.' } });
+    expect(parseWindow({ jaar: '2026', kwartaal: '1.5' }, now)).toMatchObject({ ok: false });
   });
 });
 
@@ -166,8 +187,8 @@ describe('computeStats on the data set', () => {
   });
 
   it('counts by Amsterdam month: 31 January 23:30 UTC is February', async () => {
-    const s = await computeStats(t.db, { kind: 'municipality', value: 'GM0363', label: 'B', municipalityId: b.municipalityId }, { from: '2026-01', to: '2026-02' }, new Date());
-    expect(s.perMonth.rows.map((r) => r.display)).toEqual(['niet getoond', '<5']);
+    const s = await computeStats(t.db, { kind: 'municipality', value: 'GM0363', label: 'B', municipalityId: b.municipalityId }, windowPeriod({ year: 2026, quarter: 1 }), new Date());
+    expect(s.perMonth.rows.map((r) => r.display)).toEqual(['niet getoond', '<5', '0']);
     expect(s.received.value).toBe(6);
   });
 });
@@ -177,7 +198,7 @@ describe('statistics page and CSV: scope', () => {
     const c = await login('admin@test.example');
     let res = await c.get(`${BASE}?${PERIOD}`);
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Alle gemeenten: januari 2026 tot en met maart 2026');
+    expect(res.body).toContain('Alle gemeenten: 1e kwartaal 2026 (januari tot en met maart)');
     expect(res.body).toContain('Signalen per gemeente');
     expect(res.body).toMatch(/Ontvangen signalen<\/th><td class="utrecht-table__cell utrecht-table__cell--numeric">18</);
     res = await c.get(`${BASE}?bereik=GM0363&${PERIOD}`);
@@ -221,14 +242,41 @@ describe('statistics page and CSV: scope', () => {
     expect([302, 303]).toContain((await new TestClient(t.app).get(BASE)).statusCode);
   });
 
-  it('answers 422 with a message per field for a bad period', async () => {
+  it('answers 422 with a message per field for a bad quarter', async () => {
     const c = await login('coord-a@test.example');
-    const res = await c.get(`${BASE}?van=2026-03&tot=2026-01`);
+    const res = await c.get(`${BASE}?jaar=1990&kwartaal=7`);
     expect(res.statusCode).toBe(422);
-    expect(res.body).toContain('De laatste maand ligt vóór de eerste maand');
-    expect(res.body).toContain('href="#veld-tot"');
+    expect(res.body).toContain('Kies een jaar uit de lijst');
+    expect(res.body).toContain('href="#veld-jaar"');
+    expect(res.body).toContain('Kies een kwartaal uit de lijst.');
+    expect(res.body).toContain('href="#veld-kwartaal"');
     expect(res.body).not.toContain('Kerncijfers');
-    expect((await c.get(`${BASE}.csv?van=1990-01`)).statusCode).toBe(422);
+    expect((await c.get(`${BASE}.csv?jaar=1990&kwartaal=1`)).statusCode).toBe(422);
+  });
+
+  it('refuses an arbitrary month range (422), on the page and in the CSV: no differencing of overlapping periods', async () => {
+    const c = await login('admin@test.example');
+    const audits = (await t.db.select().from(auditLog).where(eq(auditLog.entity, 'signal_statistics'))).length;
+    // The attack of the review: 2021-01…2026-03 minus 2021-02…2026-03 would give January 2021 exactly.
+    for (const range of ['van=2021-01&tot=2026-03', 'van=2021-02&tot=2026-03', 'van=2026-01&tot=2026-01', 'van=2026-02&tot=2026-02&jaar=2026&kwartaal=1']) {
+      const page = await c.get(`${BASE}?bereik=GM0344&${range}`);
+      expect(page.statusCode).toBe(422);
+      expect(page.body).toContain('Cijfers zijn er per kwartaal: kies een jaar en een kwartaal.');
+      expect(page.body).not.toContain('Kerncijfers');
+      expect(shownNumbers(page.body)).toEqual([]);
+      const csv = await c.get(`${BASE}.csv?bereik=GM0344&${range}`);
+      expect(csv.statusCode).toBe(422);
+      expect(csv.body).not.toContain('received');
+    }
+    expect((await t.db.select().from(auditLog).where(eq(auditLog.entity, 'signal_statistics'))).length).toBe(audits);
+    // The form offers a year and a quarter, nothing else; the page explains why.
+    const form = await c.get(BASE);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('name="jaar"');
+    expect(form.body).toContain('name="kwartaal"');
+    expect(form.body).not.toContain('name="van"');
+    expect(form.body).toContain('Cijfers per kwartaal, zodat kleine aantallen niet uit verschillen tussen perioden te herleiden zijn');
+    expect(form.body).toContain('1e kwartaal (januari tot en met maart)');
   });
 });
 
@@ -257,10 +305,11 @@ describe('statistics page and CSV: suppression and no persons', () => {
     const res = await c.get(`${BASE}.csv?${PERIOD}`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
-    expect(res.headers['content-disposition']).toBe('attachment; filename="signaalcijfers-gm0344-2026-01-2026-03.csv"');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="signaalcijfers-gm0344-2026-k1.csv"');
     const rows = await parseCsv(res.body);
     const get = (figure: string, code = '') => rows.find((r) => r.figure === figure && r.code === code);
     expect(get('received')!.value).toBe('12');
+    expect(get('period', '2026-01/2026-03')!.label).toBe('1e kwartaal 2026 (januari tot en met maart)');
     expect(get('per_month', '2026-01')!.value).toBe('niet getoond');
     expect(get('per_month', '2026-02')!.value).toBe('<5');
     expect(get('per_month', '2026-03')!.value).toBe('0');
@@ -277,6 +326,6 @@ describe('statistics page and CSV: suppression and no persons', () => {
     const semicolon = await c.get(`${BASE}.csv?${PERIOD}&scheidingsteken=puntkomma`);
     expect(semicolon.body).toContain('by_signaller_type;pharmacy;Apotheek;7;58,3');
     const [entry] = await t.db.select().from(auditLog).where(inArray(auditLog.action, ['export'])).orderBy(desc(auditLog.id)).limit(1);
-    expect(entry).toMatchObject({ entity: 'signal_statistics', actorLabel: 'coord-a@test.example', details: { scope: 'GM0344', from: '2026-01', to: '2026-03' } });
+    expect(entry).toMatchObject({ entity: 'signal_statistics', actorLabel: 'coord-a@test.example', details: { scope: 'GM0344', year: 2026, quarter: 1, from: '2026-01', to: '2026-03' } });
   });
 });

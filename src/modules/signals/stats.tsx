@@ -14,17 +14,20 @@ import {
   formatDuration,
   formatPercentNl,
   monthLabel,
-  monthOptions,
-  parsePeriod,
+  parseWindow,
   periodLabel,
+  QUARTERS,
+  quarterOptionLabel,
   resolveScope,
   scopeOptions,
   TOO_FEW,
   WITHHELD,
+  yearOptions,
   type Breakdown,
   type BreakdownRow,
   type SignalStats,
   type StatsScope,
+  type StatsWindow,
 } from './stats-service.js';
 
 /**
@@ -33,15 +36,23 @@ import {
  * municipality coordinators and advisors (their municipalities) and signal coordinators (their
  * organisation): 'signal:stats'. Anyone else gets 403; a scope that is not the viewer's 404.
  * Charts are server-rendered SVG, each with a table of the same figures beside it.
+ *
+ * The period is one calendar quarter (`jaar` + `kwartaal`; default the current one), for the page
+ * and the CSV alike: fixed windows that never overlap, so small counts cannot be worked out from
+ * the difference between two periods (see stats-service.ts). A month range (`van`/`tot`) is
+ * refused with 422.
  */
 
 const BASE = '/signalen/statistieken';
 const TITLE = 'Signaalcijfers';
 
-const FIELD_LABELS = { bereik: 'Cijfers van', van: 'Van maand', tot: 'Tot en met maand' };
+const FIELD_LABELS = { bereik: 'Cijfers van', jaar: 'Jaar', kwartaal: 'Kwartaal' };
 
 interface Query {
   bereik?: string;
+  jaar?: string;
+  kwartaal?: string;
+  /** The old month range: refused. */
   van?: string;
   tot?: string;
 }
@@ -49,19 +60,21 @@ interface Query {
 function queryOf(req: FastifyRequest): Query {
   const q = req.query as Record<string, unknown>;
   const s = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 40) : undefined);
-  return { bereik: s(q.bereik), van: s(q.van), tot: s(q.tot) };
+  return { bereik: s(q.bereik), jaar: s(q.jaar), kwartaal: s(q.kwartaal), van: s(q.van), tot: s(q.tot) };
 }
 
-/** The scope (404 when asked for one that is not the viewer's) and the period (errors per field). */
+/** The scope (404 when asked for one that is not the viewer's) and the quarter (errors per field). */
 async function load(app: FastifyInstance, req: FastifyRequest, p: Principal) {
   const q = queryOf(req);
   const db = app.ctx.database.db;
   const scope = await resolveScope(db, p, q.bereik);
   if (!scope && q.bereik) throw new NotFoundError();
   const now = new Date();
-  const period = parsePeriod(q, now);
+  const period = parseWindow(q, now);
   return { q, scope, period, now };
 }
+
+const windowQuery = (w: StatsWindow) => ({ jaar: String(w.year), kwartaal: String(w.quarter) });
 
 export async function signalStatsRoutes(app: FastifyInstance) {
   const db = app.ctx.database.db;
@@ -71,9 +84,14 @@ export async function signalStatsRoutes(app: FastifyInstance) {
     const { q, scope, period, now } = await load(app, req, p);
     const options = await scopeOptions(db, p);
     const errors = period.ok ? {} : period.errors;
-    const form: FormState = { values: { bereik: scope?.value ?? q.bereik, van: q.van ?? (period.ok ? period.period.from : ''), tot: q.tot ?? (period.ok ? period.period.to : '') }, errors };
+    const form: FormState = {
+      values: { bereik: scope?.value ?? q.bereik, ...(period.ok ? windowQuery(period.window) : { jaar: q.jaar ?? '', kwartaal: q.kwartaal ?? '' }) },
+      errors,
+    };
     const stats = scope && period.ok ? await computeStats(db, scope, period.period, now) : null;
-    return reply.page({ title: TITLE, status: period.ok ? 200 : 422 }, (ctx) => <StatsPage ctx={ctx} form={form} options={options} scope={scope} stats={stats} now={now} />);
+    return reply.page({ title: TITLE, status: period.ok ? 200 : 422 }, (ctx) => (
+      <StatsPage ctx={ctx} form={form} options={options} scope={scope} stats={stats} window={period.ok ? period.window : null} now={now} />
+    ));
   });
 
   app.get(`${BASE}.csv`, async (req, reply) => {
@@ -93,9 +111,9 @@ export async function signalStatsRoutes(app: FastifyInstance) {
     await audit(db, req.auditCtx(), {
       action: 'export',
       entity: 'signal_statistics',
-      details: { scope: scope.value, from: period.period.from, to: period.period.to, rows: rows.length },
+      details: { scope: scope.value, year: period.window.year, quarter: period.window.quarter, from: period.period.from, to: period.period.to, rows: rows.length },
     });
-    const name = `signaalcijfers-${scope.value.toLowerCase()}-${period.period.from}-${period.period.to}.csv`;
+    const name = `signaalcijfers-${scope.value.toLowerCase()}-${period.window.year}-k${period.window.quarter}.csv`;
     return reply.header('content-type', CONTENT_TYPES.csv).header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store').send(buf);
   });
 }
@@ -210,16 +228,17 @@ function BreakdownFigure({ id, title, first, b, note }: { id: string; title: str
 }
 
 function FilterForm({ form, options, now }: { form: FormState; options: StatsScope[]; now: Date }) {
-  const months = monthOptions(now).map((m) => ({ value: m, label: monthLabel(m) }));
+  const years = yearOptions(now).map((y) => ({ value: String(y), label: String(y) }));
+  const quarters = QUARTERS.map((q) => ({ value: String(q), label: quarterOptionLabel(q) }));
   return (
-    <form method="get" action={BASE} class="filter-form" novalidate aria-label="Bereik en periode kiezen">
+    <form method="get" action={BASE} class="filter-form" novalidate aria-label="Bereik en kwartaal kiezen">
       {options.length > 1 ? (
         <SelectField name="bereik" label={FIELD_LABELS.bereik} form={form} options={options.map((o) => ({ value: o.value, label: o.label }))} filter />
       ) : (
         options[0] && <input type="hidden" name="bereik" value={options[0].value} />
       )}
-      <SelectField name="van" label={FIELD_LABELS.van} form={form} options={months} filter />
-      <SelectField name="tot" label={FIELD_LABELS.tot} form={form} options={months} filter />
+      <SelectField name="jaar" label={FIELD_LABELS.jaar} form={form} options={years} filter />
+      <SelectField name="kwartaal" label={FIELD_LABELS.kwartaal} form={form} options={quarters} filter />
       <button class="utrecht-button utrecht-button--secondary-action" type="submit">
         Cijfers tonen
       </button>
@@ -227,7 +246,23 @@ function FilterForm({ form, options, now }: { form: FormState; options: StatsSco
   );
 }
 
-function StatsPage({ ctx, form, options, scope, stats, now }: { ctx: PageContext; form: FormState; options: StatsScope[]; scope: StatsScope | null; stats: SignalStats | null; now: Date }) {
+function StatsPage({
+  ctx,
+  form,
+  options,
+  scope,
+  stats,
+  window,
+  now,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  options: StatsScope[];
+  scope: StatsScope | null;
+  stats: SignalStats | null;
+  window: StatsWindow | null;
+  now: Date;
+}) {
   return (
     <Page ctx={ctx} title={TITLE} crumbs={[{ href: '/', label: 'Home' }, { label: TITLE }]}>
       <Heading>{TITLE}</Heading>
@@ -236,13 +271,17 @@ function StatsPage({ ctx, form, options, scope, stats, now }: { ctx: PageContext
         we als "&lt;{MIN_COUNT}", en een percentage of tijdsduur op basis van zo weinig signalen tonen we niet. Is in een tabel precies één aantal kleiner dan {MIN_COUNT}, dan
         tonen we ook het kleinste andere aantal niet ("{WITHHELD}"), omdat het kleine aantal anders uit het totaal terug te rekenen is.
       </P>
+      <P>
+        Cijfers per kwartaal, zodat kleine aantallen niet uit verschillen tussen perioden te herleiden zijn: elk signaal telt in precies één kwartaal, en
+        een eigen reeks maanden kiezen kan daarom niet. Binnen het kwartaal ziet u de cijfers per maand.
+      </P>
       <ErrorSummary errors={form.errors} labels={FIELD_LABELS} />
       {options.length === 0 ? (
         <P>Er is geen gemeente of organisatie waarvan u signaalcijfers kunt zien. Neem contact op met het programmateam als dat niet klopt.</P>
       ) : (
         <FilterForm form={form} options={options} now={now} />
       )}
-      {stats && scope && <StatsBody stats={stats} query={{ bereik: scope.value, van: stats.period.from, tot: stats.period.to }} now={now} />}
+      {stats && scope && window && <StatsBody stats={stats} query={{ bereik: scope.value, ...windowQuery(window) }} now={now} />}
     </Page>
   );
 }
@@ -269,7 +308,7 @@ function StatsBody({ stats: s, query, now }: { stats: SignalStats; query: Record
       <details class="sg-stats__definitions">
         <summary>Hoe meten we dit?</summary>
         <ul class="utrecht-unordered-list">
-          <li class="utrecht-unordered-list__item">Alle cijfers gaan over signalen die in de gekozen maanden zijn ontvangen (Nederlandse tijd), behalve "Nu open".</li>
+          <li class="utrecht-unordered-list__item">Alle cijfers gaan over signalen die in het gekozen kwartaal zijn ontvangen (Nederlandse tijd), behalve "Nu open".</li>
           <li class="utrecht-unordered-list__item">
             <strong>Tijd tot eerste contact</strong>: de tijd tussen het ontvangen van het signaal en het eerste vastgelegde contact of de eerste contactpoging van het
             signaalpunt, in uren op de klok (ook avonden en weekenden tellen mee), getoond als dagen en uren. De mediaan is de middelste waarde: de helft van de signalen had
