@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTable } from '../../src/platform/tabular.js';
 import { DEMO_ADMIN, DEMO_PASSWORD, launchBrowser, Session } from './browser.js';
 import { freePort, serverEnv, spawnCli, tempDir, waitForOk, type ServerProcess } from './process.js';
 
@@ -84,29 +85,6 @@ async function loggedIn(email: string, password = DEMO_PASSWORD): Promise<Sessio
   return s;
 }
 
-/** A tiny CSV reader (quoted fields, doubled quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
-    } else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
-}
-
 interface Figures {
   received: string;
   pharmacy: string;
@@ -119,17 +97,16 @@ async function figures(s: Session): Promise<Figures> {
   await s.visit('/signalen/statistieken');
   expect(await s.h1()).toBe('Signaalcijfers');
   const table = s.page.locator('table').filter({ has: s.page.locator('caption', { hasText: 'Wie gaf het signaal door: aantallen' }) });
-  const pageRow = (await table.locator('tbody tr').filter({ has: s.page.locator('th', { hasText: /^Apotheek$/ }) }).innerText()).replace(/\s+/g, ' ').trim();
+  const row = table.locator('tbody tr').filter({ has: s.page.locator('th', { hasText: /^Apotheek$/ }) });
+  const pageRow = (await row.count()) ? (await row.innerText()).replace(/\s+/g, ' ').trim() : '';
   const href = (await s.page.getByRole('link', { name: 'CSV', exact: true }).getAttribute('href'))!;
   const res = await s.page.request.get(href);
   expect(res.status()).toBe(200);
-  const csv = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
-  const header = csv[0]!;
-  const col = (name: string) => header.indexOf(name);
-  const find = (figure: string, code: string) => csv.find((r) => r[col('figure')] === figure && r[col('code')] === code)?.[col('value')];
+  const csv = await readTable(await res.body(), 'csv');
+  const find = (figure: string, code: string) => csv.find((r) => r.figure === figure && r.code === code)?.value;
   const received = find('received', '');
   const pharmacy = find('by_signaller_type', 'pharmacy');
-  expect(received, `CSV:\n${csv.map((r) => r.join(',')).join('\n')}`).toMatch(/^\d+$/);
+  expect(received, `CSV: ${JSON.stringify(csv)}`).toMatch(/^\d+$/);
   return { received: received!, pharmacy: pharmacy ?? '0', pageRow };
 }
 
@@ -142,8 +119,6 @@ function sevenMonthsLater(): string {
 
 describe('signal point: from a worry on the public form to anonymous statistics', () => {
   it('a pharmacist passes on a worry, the social worker handles it, others never see it, retention removes the person and keeps the count', { timeout: 240_000 }, async () => {
-    const T0 = Date.now();
-    console.log('T1', Date.now() - T0);
     // ----- 1. The coordinator of Utrecht: the signal point, the routing test, the figures before.
     const coord = await loggedIn(COORDINATOR);
     await coord.visit('/signaalpunten/GM0344');
@@ -154,14 +129,13 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     await coord.page.getByLabel('Postcode', { exact: true }).fill('3511 AB');
     await coord.page.getByLabel('Huisnummer', { exact: true }).fill(PERSON.houseNumber);
     await coord.clickButton('Routering testen', 200);
-    expect(coord.path()).toMatch(/^\/signaalpunten\/GM0344\/routering-testen\?/);
+    expect(coord.path()).toBe('/signaalpunten/GM0344/routering-testen'); // a POST: the address is not in the URL
     const outcome = await coord.page.locator('section[aria-labelledby="uitkomst"]').innerText();
     expect(outcome).toContain('Utrecht (GM0344)');
     expect(outcome).toContain('Binnenstad (demo)');
     expect(outcome).toContain(SIGNAL_POINT);
     const before = await figures(coord);
 
-    console.log('T2', Date.now() - T0);
     // ----- 2. The pharmacist (no account), on the public form.
     const pharmacist = await open();
     await pharmacist.visit('/signaal-doorgeven');
@@ -232,7 +206,6 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(confirmation).not.toContain(PERSON.name);
     await pharmacist.done();
 
-    console.log('T3', Date.now() - T0);
     // ----- 3. The social worker finds it in the inbox, picks it up, tries to reach the person, closes it.
     const worker = await loggedIn(WORKER);
     await worker.clickLink('Signalen', { exact: true, within: MAIN_NAV });
@@ -281,7 +254,6 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(JSON.stringify(await own.json())).toContain(PERSON.name);
     await worker.done();
 
-    console.log('T4', Date.now() - T0);
     // ----- 4. The programme team: the feedback mail, the unrouted queue, and no access to the signal.
     const admin = await loggedIn(DEMO_ADMIN);
     await admin.clickLink('Verzonden e-mail', { within: MAIN_NAV });
@@ -291,9 +263,10 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     expect(await mails.count()).toBe(1);
     await admin.clickLink(`Uw signaal wordt opgepakt (${reference})`, { exact: true, within: 'table' });
     const mail = await admin.page.locator('main').innerText();
-    expect(mail).toContain(PHARMACIST.email);
     expect(mail).toContain(`referentie ${reference}`);
-    for (const secret of [PERSON.name, STORY, 'Testpersoon', 'verhuizing', '3511', PHARMACIST.name, 'Koffieochtend', 'Toegeleid']) {
+    // The programme team sees that the mail went out, not to whom (who passed on the worry).
+    expect(mail).toContain(`${PHARMACIST.email[0]}***@voorbeeld.example`);
+    for (const secret of [PERSON.name, STORY, 'Testpersoon', 'verhuizing', '3511', PHARMACIST.name, PHARMACIST.email, 'Koffieochtend', 'Toegeleid']) {
       expect(mail, `the feedback mail must not contain "${secret}"`).not.toContain(secret);
     }
 
@@ -304,7 +277,9 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     // Need to know: not even the programme admin opens a routed signal.
     await admin.visit(signalPath, 404);
     expect(await admin.page.locator('main').innerText()).not.toContain(PERSON.name);
-    expect((await admin.page.request.get(`/api/v1/handling/signals/${reference}`)).status()).not.toBe(200);
+    const adminApi = await admin.page.request.get(`/api/v1/handling/signals/${reference}`);
+    expect([403, 404]).toContain(adminApi.status());
+    expect(await adminApi.text()).not.toContain(PERSON.name);
 
     // A social worker of another organisation (Welzijn Amsterdam Centrum), invited by the admin.
     await admin.clickLink('Gebruikers', { exact: true, within: MAIN_NAV });
@@ -349,26 +324,20 @@ describe('signal point: from a worry on the public form to anonymous statistics'
     await other.done();
 
     // The figures now count the new signal.
-    console.log('figs', Date.now()-T0);
     const afterClose = await figures(coord);
     expect(Number(afterClose.received)).toBe(Number(before.received) + 1);
     if (/^\d+$/.test(before.pharmacy) && /^\d+$/.test(afterClose.pharmacy)) expect(Number(afterClose.pharmacy)).toBe(Number(before.pharmacy) + 1);
     await coord.done();
 
-    console.log('T5', Date.now() - T0);
     // ----- 5. Seven months later (simulated clock): the retention run, with the server stopped.
-    console.log('stop', Date.now()-T0);
     await stopOwnServer();
-    console.log('stopped', Date.now()-T0);
     const later = sevenMonthsLater();
     const cli = spawnCli(['signals-retention', `--now=${later}`], env());
     const { code } = await cli.exited;
     expect(code, cli.output()).toBe(0);
     const signalId = signalPath.split('/').pop()!;
     expect(cli.stdout()).toMatch(new RegExp(`Signaal-id's: (.*, )?${signalId}(,|\\s|$)`));
-    console.log('cli done', Date.now()-T0);
     await startOwnServer();
-    console.log('started', Date.now()-T0);
 
     const workerAgain = await loggedIn(WORKER);
     await workerAgain.visit(signalPath);

@@ -11,6 +11,8 @@ import { HttpError } from '../../platform/http/errors.js';
 import { SYSTEM_VIEWER, type ImportCounts } from './service.js';
 import type { ExportTable } from './exporters.js';
 import { municipalities, organisations, provinces } from './schema.js';
+import { signalPoints, signals } from '../signals/schema.js';
+import { OPEN_STATUSES } from '../signals/model.js';
 import { ORGANISATION_KIND_LABELS, ORGANISATION_KINDS, type OrganisationKind } from './labels.js';
 
 /* ------------------------------------------------------------------------------------------
@@ -432,16 +434,59 @@ export async function updateOrganisation(db: Db, actx: AuditContext, p: Principa
   }
 }
 
-export async function deleteOrganisation(db: Db, actx: AuditContext, existing: OrganisationRow): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Why an organisation cannot be deleted (empty when it can): it is the handling organisation of
+ * an active signal point (new signals would still be routed to it), or it still has open signals
+ * (nobody would see them any more). Counts and signal-point names only: nothing about persons.
+ */
+export async function organisationDeleteBlockers(db: Db, organisationId: number): Promise<string[]> {
+  const [points, [{ open }]] = await Promise.all([
+    db
+      .select({ name: signalPoints.name, municipality: municipalities.name })
+      .from(signalPoints)
+      .innerJoin(municipalities, eq(municipalities.id, signalPoints.municipalityId))
+      .where(and(eq(signalPoints.organisationId, organisationId), eq(signalPoints.active, true)))
+      .orderBy(asc(municipalities.name), asc(signalPoints.name)),
+    db
+      .select({ open: sql<number>`count(*)::int` })
+      .from(signals)
+      .where(and(eq(signals.organisationId, organisationId), inArray(signals.status, [...OPEN_STATUSES]))),
+  ]);
+  const reasons: string[] = [];
+  if (points.length) {
+    const names = points.map((p) => `${p.name} (${p.municipality})`).join(', ');
+    reasons.push(
+      `De organisatie pakt de signalen op van ${points.length === 1 ? 'het actieve signaalpunt' : 'de actieve signaalpunten'} ${names}. Zet ${points.length === 1 ? 'dat signaalpunt' : 'die signaalpunten'} eerst op niet actief bij Signaalpunten (of kies daar een andere organisatie), zodat nieuwe signalen niet meer naar deze organisatie gaan.`,
+    );
+  }
+  if (open > 0) {
+    reasons.push(
+      `Er ${open === 1 ? 'is nog 1 open signaal' : `zijn nog ${open} open signalen`} bij deze organisatie. Laat de medewerkers van het signaalpunt ${open === 1 ? 'het' : 'ze'} eerst afsluiten of doorsturen naar een andere organisatie; anders ziet niemand ${open === 1 ? 'het' : 'ze'} meer.`,
+    );
+  }
+  return reasons;
+}
+
+/**
+ * Deletes (soft) an organisation, unless organisationDeleteBlockers gives reasons: then nothing
+ * changes. The organisation row is locked while the blockers are checked.
+ */
+export async function deleteOrganisation(db: Db, actx: AuditContext, existing: OrganisationRow): Promise<{ ok: true } | { ok: false; reasons: string[] }> {
+  const result = await db.transaction(async (tx) => {
     const t = tx as unknown as Db;
+    await t.execute(sql`select id from ${organisations} where id = ${existing.id} for update`);
+    const reasons = await organisationDeleteBlockers(t, existing.id);
+    if (reasons.length) return { ok: false as const, reasons };
     await t
       .update(organisations)
       .set({ deletedAt: new Date(), updatedAt: new Date() })
       .where(and(eq(organisations.id, existing.id), isNull(organisations.deletedAt)));
     await audit(t, actx, { action: 'delete', entity: 'organisation', entityId: existing.id, details: { name: existing.name } });
+    return { ok: true as const };
   });
-  forgetApiKeys(db); // its keys stop working at once
+  if (!result.ok) return result;
+  forgetApiKeys(); // its keys stop working at once
+  return result;
 }
 
 /* ------------------------------------------------------------------------------------------

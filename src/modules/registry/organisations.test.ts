@@ -6,7 +6,8 @@ import { auditLog } from '../../platform/db/schema.js';
 import { can, type Principal } from '../../platform/access.js';
 import { createApiKey } from '../../platform/admin/apikeys-service.js';
 import { municipalities, organisations } from './schema.js';
-import { createOrganisation, MSG, organisationFormSchema } from './organisations-service.js';
+import { createOrganisation, MSG, organisationDeleteBlockers, organisationFormSchema } from './organisations-service.js';
+import { signalPoints, signals } from '../signals/schema.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -186,6 +187,51 @@ describe('organisations: create, edit, delete', () => {
     expect((await lastAudit('delete')).entityId).toBe(String(o.id));
     // The name is free again.
     expect((await admin.post('/beheer/organisaties/nieuw', form({ name: 'Tijdelijke Organisatie' }))).statusCode).toBe(303);
+  });
+});
+
+describe('organisations: deleting a signal point organisation', () => {
+  it('refuses (422, nothing changes) while the organisation has an active signal point or open signals, and says what to do first', async () => {
+    const orgId = (await t.db.insert(organisations).values({ name: 'Welzijn Signaalpunt Oost', kind: 'welfare', municipalityId: ids.amsterdam }).returning())[0].id;
+    const [point] = await t.db.insert(signalPoints).values({ municipalityId: ids.amsterdam, organisationId: orgId, name: 'Signaalpunt Oost', isDefault: true }).returning();
+    const signal = (reference: string, status: string) => ({ reference, kind: 'worry', channel: 'form', receivedAt: new Date(), signallerType: 'pharmacy', municipalityId: ids.amsterdam, signalPointId: point.id, organisationId: orgId, status });
+    const [open] = await t.db.insert(signals).values([signal('SGN-OOST-OPEN', 'assigned'), signal('SGN-OOST-DONE', 'closed')]).returning();
+    const c = await client('coord.a@test.example');
+    const deletes = async () => (await t.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(and(eq(auditLog.action, 'delete'), eq(auditLog.entity, 'organisation'), eq(auditLog.entityId, String(orgId)))))[0].n;
+    const deletedAt = async () => (await t.db.select().from(organisations).where(eq(organisations.id, orgId)))[0].deletedAt;
+
+    const page = await c.get(`/beheer/organisaties/${orgId}/verwijderen`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Dit kan nu niet');
+    expect(page.body).toContain('het actieve signaalpunt Signaalpunt Oost (Amsterdam)');
+    expect(page.body).toContain('Zet dat signaalpunt eerst op niet actief');
+    expect(page.body).toContain('Er is nog 1 open signaal bij deze organisatie');
+    expect(page.body).toContain('afsluiten of doorsturen naar een andere organisatie');
+    expect(page.body).not.toContain('Ja, verwijderen');
+    expect(page.body).not.toContain('SGN-OOST');
+
+    const refused = await c.post(`/beheer/organisaties/${orgId}/verwijderen`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Zet dat signaalpunt eerst op niet actief');
+    expect(refused.body).toContain('Er is nog 1 open signaal');
+    expect(await deletedAt()).toBeNull();
+    expect(await deletes()).toBe(0);
+
+    // The signal point switched off: the open signal still blocks.
+    await t.db.update(signalPoints).set({ active: false, isDefault: false }).where(eq(signalPoints.id, point.id));
+    const still = await c.post(`/beheer/organisaties/${orgId}/verwijderen`);
+    expect(still.statusCode).toBe(422);
+    expect(still.body).not.toContain('Zet dat signaalpunt');
+    expect(still.body).toContain('Er is nog 1 open signaal');
+    expect(await deletedAt()).toBeNull();
+
+    // Finished: now it can go (closed signals do not block).
+    await t.db.update(signals).set({ status: 'closed', closedAt: new Date() }).where(eq(signals.id, open.id));
+    expect(await organisationDeleteBlockers(t.db, orgId)).toEqual([]);
+    expect((await c.get(`/beheer/organisaties/${orgId}/verwijderen`)).body).toContain('Ja, verwijderen');
+    expect((await c.post(`/beheer/organisaties/${orgId}/verwijderen`)).statusCode).toBe(303);
+    expect(await deletedAt()).not.toBeNull();
+    expect(await deletes()).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Page, type Crumb, type PageContext } from '../../platform/views/layout.js';
 import {
   Button,
@@ -37,6 +37,7 @@ import {
   organisationExportTable,
   organisationFormSchema,
   organisationImportChecker,
+  organisationDeleteBlockers,
   organisationImportSchema,
   organisationResource,
   writeOrganisationImport,
@@ -45,7 +46,7 @@ import {
   type OrganisationRow,
 } from './organisations-service.js';
 import { ExportLinks, type ImportColumnHelp } from './tabular-views.js';
-import { registerImport, sendAuditedExport } from './ui.js';
+import { Reasons, registerImport, sendAuditedExport } from './ui.js';
 
 const BASE = '/beheer/organisaties';
 const CRUMBS: Crumb[] = [
@@ -433,27 +434,43 @@ export async function organisationRoutes(app: FastifyInstance) {
     return { p, o };
   }
 
-  app.get(`${BASE}/:id/verwijderen`, async (req, reply) => {
-    const { o } = await deletable(req);
-    return reply.page({ title: `${o.name} verwijderen` }, (ctx) => (
+  /** The confirmation, or (when something blocks the deletion) the reasons and no button. */
+  const deletePage = (reply: FastifyReply, o: OrganisationRow, reasons: string[], status?: number) =>
+    reply.page({ title: `${o.name} verwijderen`, status }, (ctx) => (
       <Page ctx={ctx} title={`${o.name} verwijderen`} crumbs={[...CRUMBS, { href: `${BASE}/${o.id}`, label: o.name }, { label: 'Verwijderen' }]}>
         <Heading>{o.name} verwijderen</Heading>
-        <P>
-          Weet u zeker dat u de organisatie <strong>{o.name}</strong> ({municipalityText(o)}) wilt verwijderen? De organisatie verdwijnt uit de lijsten. De
-          geschiedenis blijft bewaard in het auditlog.
-        </P>
-        <form method="post" action={`${BASE}/${o.id}/verwijderen`} class="form-actions">
-          <CsrfField token={ctx.csrfToken} />
-          <Button>Ja, verwijderen</Button>
-          <Link href={`${BASE}/${o.id}`}>Nee, terug</Link>
-        </form>
+        {reasons.length ? (
+          <>
+            <Reasons reasons={reasons} />
+            <P>
+              <Link href={`${BASE}/${o.id}`}>Terug naar {o.name}</Link>
+            </P>
+          </>
+        ) : (
+          <>
+            <P>
+              Weet u zeker dat u de organisatie <strong>{o.name}</strong> ({municipalityText(o)}) wilt verwijderen? De organisatie verdwijnt uit de lijsten. De
+              geschiedenis blijft bewaard in het auditlog.
+            </P>
+            <form method="post" action={`${BASE}/${o.id}/verwijderen`} class="form-actions">
+              <CsrfField token={ctx.csrfToken} />
+              <Button>Ja, verwijderen</Button>
+              <Link href={`${BASE}/${o.id}`}>Nee, terug</Link>
+            </form>
+          </>
+        )}
       </Page>
     ));
+
+  app.get(`${BASE}/:id/verwijderen`, async (req, reply) => {
+    const { o } = await deletable(req);
+    return deletePage(reply, o, await organisationDeleteBlockers(db, o.id));
   });
 
   app.post(`${BASE}/:id/verwijderen`, async (req, reply) => {
     const { o } = await deletable(req);
-    await deleteOrganisation(db, req.auditCtx(), o);
+    const r = await deleteOrganisation(db, req.auditCtx(), o);
+    if (!r.ok) return deletePage(reply, o, r.reasons, 422);
     reply.flash('success', `De organisatie ${o.name} is verwijderd.`);
     return reply.redirect(BASE, 303);
   });

@@ -9,7 +9,7 @@ import { ForbiddenError, HttpError, NotFoundError } from '../../platform/http/er
 import { errorSchema } from '../registry/api.js';
 import { neighbourhoods } from '../registry/schema.js';
 import { signals } from './schema.js';
-import { AGE_GROUPS, EVENT_KINDS, OUTCOMES, PERSON_KNOWS, SIGNAL_KINDS, SIGNS, STATUS_LABELS, STATUSES, type SignalStatus } from './model.js';
+import { AGE_GROUPS, EVENT_KINDS, PERSON_KNOWS, SIGNAL_KINDS, SIGNS, STATUS_LABELS, STATUSES, type SignalStatus, RECORDED_OUTCOMES } from './model.js';
 import { decryptSignal } from './personal.js';
 import {
   INBOX_STATUS_FILTERS,
@@ -67,7 +67,7 @@ const signalSummary = z.object({
   firstContactAt: z.string().nullable().describe('First logged contact attempt (ISO 8601)'),
   overdue: z.boolean().describe('Open, no first contact and dueAt has passed'),
   closedAt: z.string().nullable(),
-  outcome: z.enum(OUTCOMES).nullable(),
+  outcome: z.enum(RECORDED_OUTCOMES).nullable(),
 });
 
 const personSchema = z.object({

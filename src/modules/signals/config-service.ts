@@ -5,6 +5,7 @@ import { audit, type AuditContext } from '../../platform/audit.js';
 import { can, roleScope, type Principal } from '../../platform/access.js';
 import { emailField, parseForm, type Parsed } from '../../platform/http/forms.js';
 import type { FieldErrors } from '../../platform/views/components.js';
+import { HttpError } from '../../platform/http/errors.js';
 import { municipalities, neighbourhoods, organisations, participations } from '../registry/schema.js';
 import { likePattern } from '../registry/organisations-service.js';
 import { AGE_GROUPS, AGE_GROUP_LABELS, SIGNALLER_TYPES, SIGNALLER_TYPE_LABELS, normalisePostcode, parseHouseNumber, type AgeGroup, type SignallerType } from './model.js';
@@ -66,7 +67,9 @@ export async function listMunicipalityConfigs(db: Db, p: Principal, f: Municipal
   const M_ID = sql.raw('"municipalities"."id"');
   const hasPoint = sql`exists (select 1 from ${signalPoints} sp where sp.municipality_id = ${M_ID})`;
   const participating = sql`exists (select 1 from ${participations} pa where pa.municipality_id = ${M_ID} and pa.deleted_at is null and pa.status in ('signed', 'active'))`;
-  const hasDefault = sql`exists (select 1 from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.is_default and sp.active)`;
+  // "Active" as the routing sees it: switched on, and its organisation not deleted.
+  const liveOrg = sql`exists (select 1 from ${organisations} o where o.id = sp.organisation_id and o.deleted_at is null)`;
+  const hasDefault = sql`exists (select 1 from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.is_default and sp.active and ${liveOrg})`;
   if (!ids && f.show !== 'all') where.push(sql`(${hasPoint} or ${participating})`);
   if (f.show === 'without_default') where.push(sql`not ${hasDefault}`);
   const cond = and(...where);
@@ -78,8 +81,8 @@ export async function listMunicipalityConfigs(db: Db, p: Principal, f: Municipal
         name: municipalities.name,
         participating: sql<boolean>`${participating}`,
         hasDefault: sql<boolean>`${hasDefault}`,
-        activePoints: sql<number>`(select count(*)::int from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.active)`,
-        pointNames: sql<string | null>`(select string_agg(sp.name, ', ' order by sp.is_default desc, sp.name) from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.active)`,
+        activePoints: sql<number>`(select count(*)::int from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.active and ${liveOrg})`,
+        pointNames: sql<string | null>`(select string_agg(sp.name, ', ' order by sp.is_default desc, sp.name) from ${signalPoints} sp where sp.municipality_id = ${M_ID} and sp.active and ${liveOrg})`,
         rules: sql<number>`(select count(*)::int from ${signalRoutingRules} r where r.municipality_id = ${M_ID})`,
       })
       .from(municipalities)
@@ -103,6 +106,16 @@ export async function findMunicipality(db: Db, cbsCode: string) {
 }
 export type MunicipalityRef = NonNullable<Awaited<ReturnType<typeof findMunicipality>>>;
 
+/** Suffix of the organisation name of a signal point whose organisation was deleted. */
+export const DELETED_ORGANISATION_MARK = ' (organisatie verwijderd: krijgt geen signalen)';
+
+/**
+ * A point is "active" as the routing sees it (routing.ts): switched on AND its organisation not
+ * deleted. A point of a deleted organisation is shown as not active, with the organisation marked,
+ * so the screens never present it as a routing target (nor as the default).
+ */
+const pointLive = sql<boolean>`(${signalPoints.active} and ${organisations.deletedAt} is null)`;
+
 /** A municipality's signal points (with their organisation and number of signals) and rules in order. */
 export async function getMunicipalityConfig(db: Db, municipalityId: number) {
   const [points, rules] = await Promise.all([
@@ -111,25 +124,29 @@ export async function getMunicipalityConfig(db: Db, municipalityId: number) {
         id: signalPoints.id,
         name: signalPoints.name,
         organisationId: signalPoints.organisationId,
-        organisationName: organisations.name,
+        organisationName: sql<string>`case when ${organisations.deletedAt} is null then ${organisations.name} else ${organisations.name} || ${DELETED_ORGANISATION_MARK} end`,
+        organisationDeleted: sql<boolean>`(${organisations.deletedAt} is not null)`,
         isDefault: signalPoints.isDefault,
         firstContactDays: signalPoints.firstContactDays,
         retentionMonths: signalPoints.retentionMonths,
         digestEmail: signalPoints.digestEmail,
-        active: signalPoints.active,
+        /** Active as the routing sees it (see pointLive). */
+        active: pointLive,
+        /** The point's own switch (can be on while its organisation is deleted). */
+        switchedOn: signalPoints.active,
         signalCount: sql<number>`(select count(*)::int from ${signals} s where s.signal_point_id = ${sql.raw('"signal_points"."id"')})`,
       })
       .from(signalPoints)
       .innerJoin(organisations, eq(organisations.id, signalPoints.organisationId))
       .where(eq(signalPoints.municipalityId, municipalityId))
-      .orderBy(sql`${signalPoints.active} desc`, sql`${signalPoints.isDefault} desc`, asc(signalPoints.name)),
+      .orderBy(sql`${pointLive} desc`, sql`${signalPoints.isDefault} desc`, asc(signalPoints.name)),
     db
       .select({
         id: signalRoutingRules.id,
         position: signalRoutingRules.position,
         signalPointId: signalRoutingRules.signalPointId,
         pointName: signalPoints.name,
-        pointActive: signalPoints.active,
+        pointActive: pointLive,
         neighbourhoodId: signalRoutingRules.neighbourhoodId,
         neighbourhoodName: neighbourhoods.name,
         neighbourhoodCode: neighbourhoods.code,
@@ -138,6 +155,7 @@ export async function getMunicipalityConfig(db: Db, municipalityId: number) {
       })
       .from(signalRoutingRules)
       .innerJoin(signalPoints, eq(signalPoints.id, signalRoutingRules.signalPointId))
+      .innerJoin(organisations, eq(organisations.id, signalPoints.organisationId))
       .leftJoin(neighbourhoods, eq(neighbourhoods.id, signalRoutingRules.neighbourhoodId))
       .where(eq(signalRoutingRules.municipalityId, municipalityId))
       .orderBy(asc(signalRoutingRules.position), asc(signalRoutingRules.id)),
@@ -323,7 +341,9 @@ export async function updateSignalPoint(db: Db, actx: AuditContext, point: Point
   return db.transaction(async (tx) => {
     await lockPoints(tx, point.municipalityId);
     const errors = await pointErrors(tx, point.municipalityId, input, point.id);
-    if (input.isDefault && !point.active) errors.isDefault = 'Een signaalpunt dat niet actief is, kan geen standaard zijn. Activeer het eerst.';
+    // A point of a deleted organisation that is switched on becomes active again with the new organisation.
+    const activeAfter = point.active || (point.organisationDeleted && point.switchedOn);
+    if (input.isDefault && !activeAfter) errors.isDefault = 'Een signaalpunt dat niet actief is, kan geen standaard zijn. Activeer het eerst.';
     if (Object.keys(errors).length) return { ok: false, errors };
     const before: Record<string, unknown> = {
       name: point.name,
@@ -358,12 +378,27 @@ export async function updateSignalPoint(db: Db, actx: AuditContext, point: Point
   });
 }
 
-/** Makes the point the municipality's default, atomically. False when the point is not active. */
+/** The point's row and whether its organisation is deleted (inside the caller's transaction). */
+async function pointWithOrganisation(tx: Db, municipalityId: number, pointId: number) {
+  const [row] = await tx
+    .select({ p: signalPoints, organisationDeleted: sql<boolean>`(${organisations.deletedAt} is not null)` })
+    .from(signalPoints)
+    .innerJoin(organisations, eq(organisations.id, signalPoints.organisationId))
+    .where(and(eq(signalPoints.id, pointId), eq(signalPoints.municipalityId, municipalityId)));
+  return row ?? null;
+}
+
+/** Activating a point whose organisation was deleted: refused with this message (409). */
+export const DELETED_ORGANISATION_ACTIVATE =
+  'De organisatie van dit signaalpunt is verwijderd, dus het signaalpunt kan geen signalen krijgen. Kies eerst via Wijzigen een andere organisatie die de signalen oppakt.';
+
+/** Makes the point the municipality's default, atomically. False when the point is not active (or its organisation is deleted). */
 export async function makeDefault(db: Db, actx: AuditContext, municipalityId: number, pointId: number): Promise<boolean> {
   return db.transaction(async (tx) => {
     await lockPoints(tx, municipalityId);
-    const [p] = await tx.select().from(signalPoints).where(and(eq(signalPoints.id, pointId), eq(signalPoints.municipalityId, municipalityId)));
-    if (!p || !p.active) return false;
+    const row = await pointWithOrganisation(tx, municipalityId, pointId);
+    const p = row?.p;
+    if (!p || !p.active || row.organisationDeleted) return false;
     if (p.isDefault) return true;
     const cleared = await switchDefault(tx, municipalityId, pointId);
     await audit(tx, actx, { action: 'update', entity: 'signal_point', entityId: pointId, details: { municipalityId, isDefault: { from: false, to: true }, defaultTakenFrom: cleared } });
@@ -371,11 +406,17 @@ export async function makeDefault(db: Db, actx: AuditContext, municipalityId: nu
   });
 }
 
-/** (De)activates a point. Deactivating also drops its default role: the municipality then has no default. */
+/**
+ * (De)activates a point. Deactivating also drops its default role: the municipality then has no
+ * default. Activating a point of a deleted organisation is refused (HttpError 409): nobody would
+ * see its signals.
+ */
 export async function setPointActive(db: Db, actx: AuditContext, municipalityId: number, pointId: number, active: boolean): Promise<{ wasDefault: boolean }> {
   return db.transaction(async (tx) => {
     await lockPoints(tx, municipalityId);
-    const [p] = await tx.select().from(signalPoints).where(and(eq(signalPoints.id, pointId), eq(signalPoints.municipalityId, municipalityId)));
+    const row = await pointWithOrganisation(tx, municipalityId, pointId);
+    if (row && active && row.organisationDeleted) throw new HttpError(409, 'organisation_deleted', DELETED_ORGANISATION_ACTIVATE);
+    const p = row?.p;
     if (!p || p.active === active) return { wasDefault: false };
     await tx
       .update(signalPoints)
@@ -430,6 +471,7 @@ async function ruleErrors(tx: Db, municipalityId: number, input: RoutingRuleInpu
   const [point] = await tx
     .select({ id: signalPoints.id })
     .from(signalPoints)
+    .innerJoin(organisations, and(eq(organisations.id, signalPoints.organisationId), isNull(organisations.deletedAt)))
     .where(and(eq(signalPoints.id, input.signalPointId), eq(signalPoints.municipalityId, municipalityId), eq(signalPoints.active, true)));
   if (!point) errors.signalPointId = RULE_MSG.point;
   if (input.neighbourhoodId != null) {

@@ -14,6 +14,7 @@ import { municipalities, neighbourhoods, organisations } from '../registry/schem
 import { signalEvents, signalPoints, signals } from './schema.js';
 import {
   ATTEMPT_RESULTS,
+  ERASED_OUTCOME,
   nextStatus,
   OPEN_STATUSES,
   OUTCOMES,
@@ -416,14 +417,22 @@ interface Step {
 /**
  * Runs one change: locks the signal, checks access (404) and that its personal data still exists,
  * then `fn`. Mails queued inside are dispatched after the commit.
+ * `alsoLock`: a second signal to lock in the same statement (markDuplicate's original). Both rows
+ * are locked in id order, so two changes that lock the same pair can never deadlock.
  */
-async function change<T>(h: HandlingCtx, signalId: number, fn: (step: Step) => Promise<T>): Promise<T> {
+async function change<T>(h: HandlingCtx, signalId: number, fn: (step: Step) => Promise<T>, opts: { alsoLock?: number | null } = {}): Promise<T> {
   const mails: number[] = [];
   const out = await h.db.transaction(async (tx) => {
-    const [s] = await tx.select().from(signals).where(eq(signals.id, signalId)).for('update');
+    const ids = opts.alsoLock != null && opts.alsoLock !== signalId ? [signalId, opts.alsoLock] : [signalId];
+    const locked = await tx.select().from(signals).where(inArray(signals.id, ids)).orderBy(asc(signals.id)).for('update');
+    const s = locked.find((r) => r.id === signalId);
     if (!s || s.organisationId == null || !can(h.principal, 'signal:handle', { organisationId: s.organisationId })) throw new NotFoundError();
     if (s.personalDataRemovedAt) {
-      throw new TransitionError('De persoonsgegevens van dit signaal zijn verwijderd omdat de bewaartermijn is verstreken. Het signaal kan niet meer worden behandeld.');
+      throw new TransitionError(
+        s.outcome === ERASED_OUTCOME
+          ? 'De persoonsgegevens van dit signaal zijn verwijderd op verzoek van de persoon (privacyverzoek). Het signaal kan niet meer worden behandeld.'
+          : 'De persoonsgegevens van dit signaal zijn verwijderd omdat de bewaartermijn is verstreken. Het signaal kan niet meer worden behandeld.',
+      );
     }
     return fn({ tx, s, mails });
   });
@@ -623,14 +632,22 @@ export async function notForUs(h: HandlingCtx, signalId: number, input: { reason
 /**
  * Marks the signal as a duplicate of an EARLIER signal of the same organisation (by reference).
  * The duplicate is finished: closed_at is set, so its personal data follows the retention term.
+ *
+ * Duplicates never form a chain: the original may not be a duplicate itself, and a signal that
+ * others are a duplicate of cannot become one. Both signals are locked (in id order) before
+ * these checks, so two concurrent markings (A of B while B of C) cannot each pass them: the
+ * second waits for the first and then sees its result.
  */
 export async function markDuplicate(h: HandlingCtx, signalId: number, input: { ofReference: string }, now: Date): Promise<SignalStatus> {
+  const reference = input.ofReference.trim().toUpperCase();
+  // The original's id, to lock it together with the signal; its values are read again under the lock.
+  const [target] = await h.db.select({ id: signals.id }).from(signals).where(eq(signals.reference, reference));
   return change(h, signalId, async (st) => {
     nextStatus(st.s.status as SignalStatus, 'duplicate');
     const [of] = await st.tx
       .select({ id: signals.id, reference: signals.reference, organisationId: signals.organisationId, receivedAt: signals.receivedAt, status: signals.status, duplicateOfId: signals.duplicateOfId })
       .from(signals)
-      .where(eq(signals.reference, input.ofReference.trim().toUpperCase()));
+      .where(eq(signals.reference, reference));
     const field = 'duplicateOf';
     if (!of || of.organisationId !== st.s.organisationId) throw new ValidationError({ [field]: 'Er is geen signaal van uw organisatie met deze referentie.' });
     if (of.id === st.s.id) throw new ValidationError({ [field]: 'Een signaal kan geen dubbel van zichzelf zijn. Vul de referentie van het eerdere signaal in.' });
@@ -638,12 +655,24 @@ export async function markDuplicate(h: HandlingCtx, signalId: number, input: { o
       throw new ValidationError({ [field]: 'Dat signaal is later binnengekomen. Markeer het latere signaal als dubbel van het eerdere.' });
     }
     if (of.status === 'duplicate') throw new ValidationError({ [field]: 'Dat signaal is zelf al als dubbel gemarkeerd. Vul de referentie van het oorspronkelijke signaal in.' });
+    const [child] = await st.tx
+      .select({ reference: signals.reference, organisationId: signals.organisationId })
+      .from(signals)
+      .where(and(eq(signals.duplicateOfId, st.s.id), eq(signals.status, 'duplicate')))
+      .orderBy(asc(signals.id))
+      .limit(1);
+    if (child) {
+      const which = child.organisationId === st.s.organisationId ? `Signaal ${child.reference} is` : 'Een ander signaal is';
+      throw new ValidationError({
+        [field]: `${which} al als dubbel van dit signaal gemarkeerd, dus dit signaal kan zelf geen dubbel zijn. Heropen eerst dat signaal en markeer het als dubbel van ${of.reference}; markeer daarna dit signaal.`,
+      });
+    }
     return transition(h, st, now, 'duplicate', {
       values: { duplicateOfId: of.id, closedAt: now },
       event: { kind: 'duplicate', code: String(of.id) },
       details: { duplicateOfId: of.id },
     });
-  });
+  }, { alsoLock: target?.id });
 }
 
 /**

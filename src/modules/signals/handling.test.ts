@@ -304,6 +304,71 @@ describe('forward, not for us, duplicate, reopen, notes', () => {
     expect((await events(second.id)).map((e) => e.kind).slice(-2)).toEqual(['duplicate', 'reopened']);
   });
 
+  it('never makes a chain of duplicates: a signal that others are a duplicate of cannot become one', async () => {
+    const h = await as(X.handlers[0].id);
+    const c = await addSignal(t.ctx, signalInput(X.postcodes[1], 60), { now: NOW });
+    const b = await addSignal(t.ctx, signalInput(X.postcodes[1], 60), { now: later(1) });
+    const a = await addSignal(t.ctx, signalInput(X.postcodes[1], 60), { now: later(2) });
+    expect(await markDuplicate(h, a.id, { ofReference: b.reference }, later(10))).toBe('duplicate');
+    const before = await state(b.id);
+    const e = await markDuplicate(h, b.id, { ofReference: c.reference }, later(11)).catch((x) => x);
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).fields.duplicateOf).toBe(
+      `Signaal ${a.reference} is al als dubbel van dit signaal gemarkeerd, dus dit signaal kan zelf geen dubbel zijn. Heropen eerst dat signaal en markeer het als dubbel van ${c.reference}; markeer daarna dit signaal.`,
+    );
+    expect(await state(b.id)).toBe(before);
+  });
+
+  it('locks the original too: a marking that runs while the original is being marked waits, then sees it and refuses', async () => {
+    const h = await as(X.handlers[0].id);
+    const c = await addSignal(t.ctx, signalInput(X.postcodes[1], 61), { now: NOW });
+    const b = await addSignal(t.ctx, signalInput(X.postcodes[1], 61), { now: later(1) });
+    const a = await addSignal(t.ctx, signalInput(X.postcodes[1], 61), { now: later(2) });
+    // Another worker is marking B as a duplicate of C: B is locked and changed, not yet committed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let lockedB!: () => void;
+    const bLocked = new Promise<void>((r) => (lockedB = r));
+    const other = t.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from signals where id in (${b.id}, ${c.id}) order by id for update`);
+      await tx.update(signals).set({ status: 'duplicate', duplicateOfId: c.id, closedAt: later(5) }).where(eq(signals.id, b.id));
+      lockedB();
+      await held;
+    });
+    await bLocked;
+    const before = await state(a.id);
+    let settled = false;
+    const marking = markDuplicate(h, a.id, { ofReference: b.reference }, later(6)).then(
+      (v) => ((settled = true), v),
+      (x) => ((settled = true), x),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false); // waiting for the lock on B, not reading B's old status
+    release();
+    await other;
+    const e = await marking;
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).fields.duplicateOf).toMatch(/zelf al als dubbel gemarkeerd/);
+    expect(await state(a.id)).toBe(before);
+  });
+
+  it('two concurrent markings A of B and B of C: exactly one wins and there is never a chain', async () => {
+    const h1 = await as(X.handlers[0].id);
+    const h2 = await as(X.handlers[1].id);
+    for (let i = 0; i < 6; i++) {
+      const c = await addSignal(t.ctx, signalInput(X.postcodes[1], 70 + i), { now: NOW });
+      const b = await addSignal(t.ctx, signalInput(X.postcodes[1], 70 + i), { now: later(1) });
+      const a = await addSignal(t.ctx, signalInput(X.postcodes[1], 70 + i), { now: later(2) });
+      const results = await Promise.allSettled([markDuplicate(h1, a.id, { ofReference: b.reference }, later(10)), markDuplicate(h2, b.id, { ofReference: c.reference }, later(10))]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(ValidationError);
+      const [ra, rb] = [await signalRow(t.db, a.id), await signalRow(t.db, b.id)];
+      // Never A → B → C.
+      expect(ra.status === 'duplicate' && rb.status === 'duplicate').toBe(false);
+    }
+  });
+
   it('reopens a closed signal to its assignee, or to new when the assignee left', async () => {
     const r = await addSignal(t.ctx, signalInput(X.postcodes[0], 50), { now: NOW });
     const h = await as(X.handlers[1].id);

@@ -108,6 +108,22 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   other: 'Anders',
 };
 
+/**
+ * The outcome of an open signal that was closed because a rights request erased the data of the
+ * person it is about. Deliberately NOT in OUTCOMES: no handler can choose it, and it is left out
+ * of the outcome statistics (it says nothing about the follow-up).
+ */
+export const ERASED_OUTCOME = 'erased' as const;
+export const ERASED_OUTCOME_LABEL = 'Gewist op verzoek';
+/** Every outcome code a signal can have in the database (OUTCOMES plus ERASED_OUTCOME), e.g. for an API response schema. */
+export const RECORDED_OUTCOMES = [...OUTCOMES, ERASED_OUTCOME] as const;
+export type RecordedOutcome = (typeof RECORDED_OUTCOMES)[number];
+/** The Dutch label of any stored outcome code (an unknown code is shown as it is). */
+export function outcomeLabel(code: string): string {
+  if (code === ERASED_OUTCOME) return ERASED_OUTCOME_LABEL;
+  return OUTCOME_LABELS[code as Outcome] ?? code;
+}
+
 export const ATTEMPT_RESULTS = ['reached', 'no_answer', 'voicemail', 'not_home', 'card_left', 'other'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 export const ATTEMPT_RESULT_LABELS: Record<AttemptResult, string> = {

@@ -3,10 +3,11 @@ import { and, desc, eq } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, type TestApp } from '../../../test/helpers/app.js';
 import { captureCli, cliEnv } from '../../../test/helpers/cli.js';
 import { addSignal, setupSignalPoint, signalInput, signalRow, type SignalPointSetup } from '../../../test/helpers/signals.js';
-import { auditLog } from '../../platform/db/schema.js';
+import { auditLog, outbox } from '../../platform/db/schema.js';
 import { encryptText } from './personal.js';
 import { signalEvents, signals } from './schema.js';
-import { removePersonalData, retentionLine } from './retention.js';
+import { blankFeedbackRecipients, removePersonalData, RETENTION_REMOVED_ADDRESS, retentionLine } from './retention.js';
+import { FEEDBACK_MAIL_KIND, feedbackMail, sendPickupFeedback } from './feedback.js';
 import { computeStats } from './stats-service.js';
 
 /**
@@ -170,5 +171,52 @@ describe('CLI: signals-retention', () => {
   it('refuses a date that is not a date', async () => {
     expect(await cli('signals-retention', '--now=10-02-2026')).toBe(2);
     expect(out).toContain('YYYY-MM-DD');
+  });
+});
+
+describe('retention: the outbox and the outcome activity', () => {
+  it("blanks the signaller's address in the signal's feedback mails (status kept) and clears the outcome activity; other mails stay", async () => {
+    const signaller = (email: string) => ({ name: 'Apotheker Jansen', email, organisation: 'Apotheek Centrum' });
+    const a = await addSignal(t.ctx, signalInput(six.postcodes[1], 301, { signaller: signaller('melder.a@apotheek.example') }), { now: new Date('2027-01-05T09:00:00Z') });
+    const b = await addSignal(t.ctx, signalInput(six.postcodes[1], 302, { signaller: signaller('melder.b@apotheek.example') }), { now: new Date('2027-01-05T09:00:00Z') });
+    const fb = { cipher: t.ctx.cipher, helpdeskEmail: 'helpdesk@test.example' };
+    for (const id of [a.id, b.id]) expect(await sendPickupFeedback(t.db, fb, await signalRow(t.db, id), new Date('2027-01-06T09:00:00Z'))).not.toBeNull();
+    const mailOf = async (reference: string) => (await t.db.select().from(outbox).where(and(eq(outbox.kind, FEEDBACK_MAIL_KIND), eq(outbox.subject, feedbackMail(reference, 'worry').subject))))[0]!;
+    await t.db.update(outbox).set({ status: 'sent', sentAt: new Date('2027-01-06T09:01:00Z') }).where(eq(outbox.id, (await mailOf(a.reference)).id));
+    // An invitation to the same address is no feedback mail: never touched.
+    const [other] = await t.db.insert(outbox).values({ toAddress: 'melder.a@apotheek.example', subject: `Iets anders (${a.reference})`, textBody: 'x', kind: 'invitation' }).returning();
+    // a is closed (with an activity that names someone), b stays open.
+    await t.db
+      .update(signals)
+      .set({ status: 'closed', outcome: 'referred_activity', outcomeActivity: 'Koffieochtend bij buurvrouw Ans de Wit', closedAt: new Date('2027-01-10T10:00:00Z') })
+      .where(eq(signals.id, a.id));
+
+    await removePersonalData(t.db, new Date('2027-08-01T00:00:00Z'));
+
+    const rowA = await signalRow(t.db, a.id);
+    expectErased(rowA);
+    expect(rowA.outcomeActivity).toBeNull();
+    expect(rowA.outcome).toBe('referred_activity'); // the code stays for the statistics
+    const mailA = await mailOf(a.reference);
+    expect(mailA).toMatchObject({ toAddress: RETENTION_REMOVED_ADDRESS, status: 'sent', kind: FEEDBACK_MAIL_KIND });
+    expect(mailA.sentAt).not.toBeNull();
+    expect((await mailOf(b.reference)).toAddress).toBe('melder.b@apotheek.example');
+    expect(await signalRow(t.db, b.id)).toMatchObject({ personalDataRemovedAt: null });
+    expect((await t.db.select().from(outbox).where(eq(outbox.id, other!.id)))[0]!.toAddress).toBe('melder.a@apotheek.example');
+    const left = await t.db.select().from(outbox).where(eq(outbox.toAddress, 'melder.a@apotheek.example'));
+    expect(left.map((m) => m.kind)).toEqual(['invitation']);
+  });
+
+  it('cancels a feedback mail that was never delivered, and leaves a blanked one alone on the next run', async () => {
+    const s = await addSignal(t.ctx, signalInput(six.postcodes[1], 303, { signaller: { email: 'nooit.bezorgd@apotheek.example' } }), {
+      now: new Date('2027-02-05T09:00:00Z'),
+    });
+    await sendPickupFeedback(t.db, { cipher: t.ctx.cipher, helpdeskEmail: 'helpdesk@test.example' }, await signalRow(t.db, s.id), new Date('2027-02-06T09:00:00Z'));
+    await t.db.update(signals).set({ status: 'closed', outcome: 'other', closedAt: new Date('2027-02-10T10:00:00Z') }).where(eq(signals.id, s.id));
+    await removePersonalData(t.db, new Date('2027-09-01T00:00:00Z'));
+    const [mail] = await t.db.select().from(outbox).where(and(eq(outbox.kind, FEEDBACK_MAIL_KIND), eq(outbox.subject, feedbackMail(s.reference, 'worry').subject)));
+    expect(mail).toMatchObject({ toAddress: RETENTION_REMOVED_ADDRESS, status: 'stored', lastError: 'Niet verzonden: bewaartermijn verstreken' });
+    // Idempotent: nothing more to blank.
+    expect(await blankFeedbackRecipients(t.db, [s.id], RETENTION_REMOVED_ADDRESS, 'x')).toBe(0);
   });
 });

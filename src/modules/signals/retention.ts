@@ -1,15 +1,19 @@
-import { and, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
+import { outbox } from '../../platform/db/schema.js';
 import { signalEvents, signals } from './schema.js';
 import { OPEN_STATUSES } from './model.js';
+import { FEEDBACK_MAIL_KIND } from './feedback.js';
 
 /**
  * Retention (DESIGN §7): the personal data of a closed signal is removed a term after closing —
  * the signal point's `retention_months` (default 6), or SIGNAL_RETENTION_MONTHS when the
  * signal has no signal point (any more). What stays are the anonymous columns the statistics
  * use: dates, municipality, neighbourhood, signaller type, signs, age group, kind, channel,
- * status and outcome. Open signals are never removed; long-open ones are reported instead.
+ * status and outcome (its code; the free-text activity goes). The signaller's address also goes
+ * from the outbox's copies of the feedback mail. Open signals are never removed; long-open ones
+ * are reported instead.
  */
 
 export const RETENTION_JOB = 'signals-retention';
@@ -34,17 +38,66 @@ export interface RetentionSummary {
   staleUnrouted: number;
 }
 
+/** The recipient of a feedback mail in the outbox once the signal's personal data is gone (retention). */
+export const RETENTION_REMOVED_ADDRESS = 'verwijderd@bewaartermijn.invalid';
+/** The same after an erasure on request (rights request). */
+export const ERASED_ADDRESS = 'verwijderd@privacyverzoek.invalid';
+
 /**
- * Empties every personal field of the given signals and the free text of their log, and adds a
- * 'personal_data_removed' event with `code` (why: 'retention', 'erase'). The caller runs it
- * inside a transaction and has locked the rows.
+ * Replaces the signaller's address in the outbox's copies of the feedback mails of these signals
+ * by `address`. A feedback mail names its signal's reference in the subject, "(SGN-…)" (see
+ * feedbackMail), which is how they are found. A mail that went out keeps its status (the
+ * programme team still sees that it was sent); one not yet delivered is cancelled ('stored' is
+ * never sent), as it has no recipient any more. Returns the number of mails changed.
+ */
+export async function blankFeedbackRecipients(tx: Db, ids: number[], address: string, reason: string): Promise<number> {
+  if (!ids.length) return 0;
+  const fed = await tx
+    .select({ reference: signals.reference })
+    .from(signals)
+    .where(and(inArray(signals.id, ids), isNotNull(signals.feedbackSentAt)));
+  if (!fed.length) return 0;
+  const marks = sql.join(
+    fed.map((f) => sql`${`(${f.reference})`}`),
+    sql`, `,
+  );
+  const changed = await tx
+    .update(outbox)
+    .set({
+      toAddress: address,
+      status: sql`case when ${outbox.status} in ('sent', 'stored') then ${outbox.status} else 'stored' end`,
+      lastError: sql`case when ${outbox.status} in ('sent', 'stored') then ${outbox.lastError} else ${`Niet verzonden: ${reason}`} end`,
+    })
+    .where(
+      and(
+        eq(outbox.kind, FEEDBACK_MAIL_KIND),
+        sql`${outbox.toAddress} not like '%.invalid'`, // blanked before (retention or an erasure)
+        sql`exists (select 1 from unnest(array[${marks}]::text[]) m(v) where strpos(${outbox.subject}, m.v) > 0)`,
+      ),
+    )
+    .returning({ id: outbox.id });
+  return changed.length;
+}
+
+/**
+ * Empties every personal field of the given signals (also the free-text activity of the outcome,
+ * which may name someone) and the free text of their log, blanks the signaller's address in the
+ * outbox's feedback mails, and adds a 'personal_data_removed' event with `code` (why: 'retention',
+ * 'erase'). The caller runs it inside a transaction and has locked the rows.
  */
 export async function clearSignalPersonalData(tx: Db, ids: number[], now: Date, code: string, userId: number | null = null): Promise<void> {
   if (!ids.length) return;
   await tx
     .update(signals)
-    .set({ personEnc: null, signallerEnc: null, storyEnc: null, addressKey: null, signallerKey: null, personalDataRemovedAt: now, updatedAt: now })
+    // The request hash is a keyed hash of the signal's content: it goes too (a retry this late is no retry).
+    .set({ personEnc: null, signallerEnc: null, storyEnc: null, addressKey: null, signallerKey: null, outcomeActivity: null, requestHash: null, personalDataRemovedAt: now, updatedAt: now })
     .where(inArray(signals.id, ids));
+  await blankFeedbackRecipients(
+    tx,
+    ids,
+    code === 'retention' ? RETENTION_REMOVED_ADDRESS : ERASED_ADDRESS,
+    code === 'retention' ? 'bewaartermijn verstreken' : 'persoonsgegevens verwijderd op privacyverzoek',
+  );
   await tx
     .update(signalEvents)
     .set({ textEnc: null })

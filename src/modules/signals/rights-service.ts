@@ -8,8 +8,9 @@ import { signalEvents, signals } from './schema.js';
 import {
   AGE_GROUP_LABELS,
   EVENT_KIND_LABELS,
+  ERASED_OUTCOME,
   isOpen,
-  OUTCOME_LABELS,
+  outcomeLabel,
   PERSON_KNOWS_LABELS,
   SIGN_LABELS,
   SIGNAL_KIND_LABELS,
@@ -17,7 +18,7 @@ import {
   STATUS_LABELS,
   type AgeGroup,
   type EventKind,
-  type Outcome,
+  type RecordedOutcome,
   type PersonKnows,
   type Sign,
   type SignalKind,
@@ -25,7 +26,7 @@ import {
   type SignalStatus,
 } from './model.js';
 import { addressKey, decryptSignal, decryptText, signallerKey, type PersonData, type SignallerData } from './personal.js';
-import { clearSignalPersonalData } from './retention.js';
+import { clearSignalPersonalData, ERASED_ADDRESS } from './retention.js';
 import { FEEDBACK_MAIL_KIND } from './feedback.js';
 
 /**
@@ -142,8 +143,10 @@ export interface SubjectExport {
   organisation: string | null;
   status: SignalStatus;
   statusLabel: string;
-  outcome: Outcome | null;
+  outcome: RecordedOutcome | null;
   outcomeLabel: string | null;
+  /** The activity of the social map the person was referred to (free text: may name someone). */
+  outcomeActivity: string | null;
   closedAt: string | null;
   /** Who passed it on, as a kind only (never the signaller's identity). */
   signallerType: SignallerType;
@@ -221,7 +224,7 @@ export async function buildExport(db: Db, cipher: FieldCipher, selected: FoundSi
     }
     const d = decryptSignal(cipher, { personEnc: s.personEnc, signallerEnc: null, storyEnc: s.storyEnc });
     const status = s.status as SignalStatus;
-    const outcome = s.outcome as Outcome | null;
+    const outcome = s.outcome as RecordedOutcome | null;
     out.push({
       role: 'subject',
       reference: s.reference,
@@ -235,7 +238,8 @@ export async function buildExport(db: Db, cipher: FieldCipher, selected: FoundSi
       status,
       statusLabel: STATUS_LABELS[status] ?? s.status,
       outcome,
-      outcomeLabel: outcome ? (OUTCOME_LABELS[outcome] ?? outcome) : null,
+      outcomeLabel: outcome ? outcomeLabel(outcome) : null,
+      outcomeActivity: s.outcomeActivity,
       closedAt: iso(s.closedAt),
       signallerType: type,
       signallerTypeLabel: SIGNALLER_TYPE_LABELS[type] ?? s.signallerType,
@@ -271,12 +275,12 @@ export async function auditExport(db: Db, ctx: AuditContext, q: RightsQuery, sel
 // Erasure
 
 /** Replaces a signaller's address in the outbox's copies of feedback mails after an erasure. */
-export const ERASED_ADDRESS = 'verwijderd@privacyverzoek.invalid';
+export { ERASED_ADDRESS };
 
 export interface EraseResult {
   /** Signals whose subject data was removed. */
   subjects: number;
-  /** Of those, open signals that were closed with outcome 'declined'. */
+  /** Of those, open signals that were closed with outcome ERASED_OUTCOME ("Gewist op verzoek"). */
   closed: number;
   /** Signals whose signaller data was removed. */
   signallers: number;
@@ -284,9 +288,11 @@ export interface EraseResult {
 
 /**
  * Erases the person's data from the selected signals, in one transaction:
- * - as subject: every personal field of the signal and the text of its log, like the retention
- *   job; an open signal is first closed with outcome 'declined' (a transition event), so no one
- *   keeps working on a signal without a person;
+ * - as subject: every personal field of the signal (also the outcome's free-text activity), the
+ *   text of its log and the signaller's address in the outbox, like the retention job; an open
+ *   signal is first closed with its own outcome ERASED_OUTCOME (not a handler's outcome, so the
+ *   outcome statistics are not skewed) and its own event ('personal_data_removed', code
+ *   'erased', from its status to closed), so no one keeps working on a signal without a person;
  * - as signaller: only their contact data and blind index, and no feedback any more; their
  *   address is also blanked in the signal point's feedback mails in the outbox.
  * The anonymous columns stay, so the statistics still count the signal.
@@ -309,8 +315,10 @@ export async function erasePerson(db: Db, cipher: FieldCipher, selected: FoundSi
       if (f.role === 'subject') {
         const wasOpen = isOpen(r.status);
         if (wasOpen) {
-          await tx.update(signals).set({ status: 'closed', outcome: 'declined', closedAt: now, updatedAt: now }).where(eq(signals.id, r.id));
-          await tx.insert(signalEvents).values({ signalId: r.id, at: now, userId, kind: 'transition', fromStatus: r.status, toStatus: 'closed', organisationId: r.organisationId, code: 'declined' });
+          await tx.update(signals).set({ status: 'closed', outcome: ERASED_OUTCOME, closedAt: now, updatedAt: now }).where(eq(signals.id, r.id));
+          await tx
+            .insert(signalEvents)
+            .values({ signalId: r.id, at: now, userId, kind: 'personal_data_removed', fromStatus: r.status, toStatus: 'closed', organisationId: r.organisationId, code: ERASED_OUTCOME });
           result.closed += 1;
         }
         await clearSignalPersonalData(tx, [r.id], now, 'erase', userId);

@@ -5,7 +5,8 @@ import { emailField, formValues } from '../../platform/http/forms.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
 import { Alert, Button, CheckboxGroup, CsrfField, ErrorSummary, fieldId, Heading, Link, P, SelectField, SummaryList, TextField, type FieldErrors, type FormState } from '../../platform/views/components.js';
 import { FigureTable } from '../benchmark/charts.js';
-import { formatPostcode, isOpen, normaliseAddition, normalisePostcode, parseHouseNumber, STATUS_LABELS, type SignalStatus } from './model.js';
+import { ERASED_OUTCOME_LABEL, formatPostcode, isOpen, normaliseAddition, normalisePostcode, parseHouseNumber, STATUS_LABELS, type SignalStatus } from './model.js';
+import { countSignalsUnderOldKey } from './rotation.js';
 import { formatAddress } from './personal.js';
 import {
   auditExport,
@@ -113,10 +114,13 @@ export async function signalRightsRoutes(app: FastifyInstance) {
     return { values, search, parsed };
   }
 
-  const searchPage = (reply: FastifyReply, opts: { search: SearchValues; errors?: FieldErrors; found?: FoundSignal[] | null; query?: RightsQuery; status?: number; selected?: number[] }) =>
-    reply.page({ title: TITLE, status: opts.status }, (ctx) => (
-      <SearchPage ctx={ctx} form={{ values: opts.search, errors: opts.errors ?? {} }} found={opts.found ?? null} query={opts.query} selected={opts.selected} />
+  const searchPage = async (reply: FastifyReply, opts: { search: SearchValues; errors?: FieldErrors; found?: FoundSignal[] | null; query?: RightsQuery; status?: number; selected?: number[] }) => {
+    // Blind indexes are computed with the current key: signals still under an old key are not found by address or e-mail.
+    const oldKey = await countSignalsUnderOldKey(db, cipher);
+    return reply.page({ title: TITLE, status: opts.status }, (ctx) => (
+      <SearchPage ctx={ctx} form={{ values: opts.search, errors: opts.errors ?? {} }} found={opts.found ?? null} query={opts.query} selected={opts.selected} oldKey={oldKey} />
     ));
+  };
 
   app.get(BASE, async (req, reply) => {
     req.authorize('signal:privacy');
@@ -187,7 +191,7 @@ export async function signalRightsRoutes(app: FastifyInstance) {
     ].filter(Boolean);
     reply.flash(
       'success',
-      `Verwijderd: ${parts.join(' en ')}.${r.closed ? ` ${r.closed === 1 ? 'Eén open signaal is' : `${r.closed} open signalen zijn`} afgesloten met de uitkomst "Wil geen contact of hulp".` : ''} De anonieme cijfers blijven bewaard.`,
+      `Verwijderd: ${parts.join(' en ')}.${r.closed ? ` ${r.closed === 1 ? 'Eén open signaal is' : `${r.closed} open signalen zijn`} afgesloten met de uitkomst "${ERASED_OUTCOME_LABEL}".` : ''} De anonieme cijfers blijven bewaard.`,
     );
     return reply.redirect(BASE, 303);
   });
@@ -217,7 +221,19 @@ function HiddenSelection({ selected }: { selected: FoundSignal[] }) {
 
 const roleShort = (r: Role) => (r === 'subject' ? 'Betrokkene' : 'Melder');
 
-function SearchPage({ ctx, form, found, query, selected }: { ctx: PageContext; form: FormState; found: FoundSignal[] | null; query?: RightsQuery; selected?: number[] }) {
+/** Shown while signals still have personal data under an old key (their blind indexes too). */
+function OldKeyWarning({ count }: { count: number }) {
+  if (count <= 0) return null;
+  return (
+    <Alert kind="warning">
+      {count === 1 ? '1 signaal heeft' : `${count} signalen hebben`} nog persoonsgegevens die met een oude sleutel zijn versleuteld. Zoeken op adres of e-mailadres kan
+      {count === 1 ? ' dat signaal' : ' die signalen'} missen tot de sleutelrotatie (<code>rotate-encryption-key</code>) is uitgevoerd. Vraag de technisch beheerder
+      dat te doen, of zoek zolang ook op referentienummer.
+    </Alert>
+  );
+}
+
+function SearchPage({ ctx, form, found, query, selected, oldKey }: { ctx: PageContext; form: FormState; found: FoundSignal[] | null; query?: RightsQuery; selected?: number[]; oldKey: number }) {
   const by = form.values.zoekwijze;
   const sub = (name: string): FormState => ({ values: by === name ? form.values : {}, errors: by === name ? form.errors : {} });
   return (
@@ -229,6 +245,7 @@ function SearchPage({ ctx, form, found, query, selected }: { ctx: PageContext; f
         verwijdering wordt vastgelegd in het auditlog.
       </P>
       <ErrorSummary errors={form.errors} labels={LABELS} />
+      <OldKeyWarning count={oldKey} />
       <div class="sg-rights__searches">
         <form method="post" action={BASE} class="sg-rights__search" novalidate aria-labelledby="zoek-adres">
           <h2 class="utrecht-heading-2" id="zoek-adres">
@@ -384,6 +401,7 @@ function SubjectView({ s }: { s: SubjectExport }) {
           ['Organisatie', s.organisation],
           ['Status', s.statusLabel],
           ['Uitkomst', s.outcomeLabel],
+          ['Activiteit', s.outcomeActivity],
           ['Afgesloten', s.closedAt ? fmtDateTime(s.closedAt) : null],
           ['Doorgegeven door (soort melder)', s.signallerTypeLabel],
           ['Naam', p?.name ?? null],
@@ -461,14 +479,14 @@ function ConfirmErasePage({ ctx, search, selected, errors }: { ctx: PageContext;
           <h2 class="utrecht-heading-2">Als betrokkene: {subjects.map((s) => s.reference).join(', ')}</h2>
           <P>
             Van {subjects.length === 1 ? 'dit signaal' : 'deze signalen'} verwijderen we alle persoonsgegevens: naam, adres en contactgegevens van de persoon, wat de melder
-            opviel, de gegevens van de melder en de teksten van notities en contactpogingen. Wat overblijft zijn de anonieme gegevens voor de cijfers (datum, gemeente, buurt,
+            opviel, de gegevens van de melder, de omschrijving van de activiteit bij de uitkomst en de teksten van notities en contactpogingen. Wat overblijft zijn de anonieme gegevens voor de cijfers (datum, gemeente, buurt,
             soort melder, signalen, status en uitkomst).
           </P>
           {open.length > 0 && (
             <P>
               <strong>
                 {open.length === 1 ? `Signaal ${open[0]!.reference} is nog in behandeling` : `De signalen ${open.map((s) => s.reference).join(', ')} zijn nog in behandeling`}
-                : {open.length === 1 ? 'het wordt' : 'ze worden'} afgesloten met de uitkomst "Wil geen contact of hulp".
+                : {open.length === 1 ? 'het wordt' : 'ze worden'} afgesloten met de uitkomst "{ERASED_OUTCOME_LABEL}".
               </strong>{' '}
               Het signaalpunt ziet dat in het logboek, zonder persoonsgegevens.
             </P>

@@ -12,7 +12,7 @@ import { municipalityId } from '../../../test/helpers/registry.js';
 import { receiveSignal } from './intake.js';
 import { addressKey, decryptSignal, decryptText, encryptText, signallerKey } from './personal.js';
 import { findSignals } from './rights-service.js';
-import { countRemaining, rotateEncryption } from './rotation.js';
+import { countRemaining, countSignalsUnderOldKey, rotateEncryption } from './rotation.js';
 import { signalEvents, signals } from './schema.js';
 
 /**
@@ -69,7 +69,11 @@ describe('rotateEncryption', () => {
   it('re-encrypts everything under the new key and recomputes the blind indexes', async () => {
     const rotating = new FieldCipher(keyB, [t.ctx.config.encryptionKey]);
     expect(await countRemaining(t.db, rotating)).toBe(3 + 2 + 2 + 1 + 1); // persons, signallers, stories, note, token
+    // The rights-request screen's warning: signals whose blind indexes are still the old key's.
+    expect(await countSignalsUnderOldKey(t.db, A)).toBe(0);
+    expect(await countSignalsUnderOldKey(t.db, rotating)).toBe(3);
     const r = await rotateEncryption(t.db, rotating, { batchSize: 2 });
+    expect(await countSignalsUnderOldKey(t.db, rotating)).toBe(0);
     expect(r).toMatchObject({
       keyId: FieldCipher.keyId(keyB),
       reencrypted: { 'signals.person_enc': 3, 'signals.signaller_enc': 2, 'signals.story_enc': 2, 'signal_events.text_enc': 1, 'benchmark_invitations.token_encrypted': 1 },

@@ -81,6 +81,20 @@ export async function countRemaining(db: Db, cipher: FieldCipher): Promise<numbe
   return r.rows[0]!.n;
 }
 
+/**
+ * Signals whose personal data (and so their blind indexes address_key / signaller_key, which a
+ * row always has under the same key: see rotateSignals) are still under an old key: a search by
+ * address or e-mail address computes the index with the current key and misses them until
+ * `rotate-encryption-key` has run. One count over the key id in the ciphertext ("v1.<keyId>.…").
+ */
+export async function countSignalsUnderOldKey(db: Db, cipher: FieldCipher): Promise<number> {
+  const k = cipher.currentKeyId;
+  const r = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from ${signals} where ${or(staleSql(signals.personEnc, k), staleSql(signals.signallerEnc, k))}`,
+  );
+  return r.rows[0]!.n;
+}
+
 export async function rotateEncryption(
   db: Db,
   cipher: FieldCipher,

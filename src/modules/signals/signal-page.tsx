@@ -34,6 +34,7 @@ import {
   ATTEMPT_RESULTS,
   EVENT_KIND_LABELS,
   OUTCOME_LABELS,
+  outcomeLabel,
   OUTCOMES,
   PERSON_KNOWS_LABELS,
   SIGN_LABELS,
@@ -177,7 +178,7 @@ function describeEvent(e: EventView, names: PageData['names']): string {
       const [what, arg] = code.split(':');
       if (what === 'contact') return 'In contact met de persoon';
       if (what === 'plan_visit') return arg ? `Bezoek gepland op ${isoDay(arg)}` : 'Bezoek gepland';
-      if (what === 'close') return `Afgesloten: ${OUTCOME_LABELS[arg as Outcome] ?? arg}`;
+      if (what === 'close') return `Afgesloten: ${outcomeLabel(arg ?? '')}`;
       return base;
     }
     case 'forwarded': {
@@ -187,6 +188,12 @@ function describeEvent(e: EventView, names: PageData['names']): string {
     }
     case 'duplicate':
       return `Gemarkeerd als dubbel van ${names.refs.get(Number(code)) ?? 'een eerder signaal'}`;
+    case 'personal_data_removed':
+      if (code === 'erased') return `Afgesloten: ${outcomeLabel(code).toLowerCase()} van de persoon (privacyverzoek)`;
+      if (code === 'erase') return 'Persoonsgegevens verwijderd op verzoek van de persoon (privacyverzoek)';
+      if (code === 'erase_signaller') return 'Gegevens van de melder verwijderd op verzoek van de melder (privacyverzoek)';
+      if (code === 'retention') return 'Persoonsgegevens verwijderd: de bewaartermijn is verstreken';
+      return base;
     default:
       return base;
   }
@@ -434,7 +441,7 @@ function SignalView({ ctx, data, fb, principal }: { ctx: PageContext; data: Page
           ],
           ['Eerste contact', s.firstContactAt ? nlDateTime(s.firstContactAt) : 'Nog niet'],
           ...(s.closedAt ? ([['Afgesloten', nlDateTime(s.closedAt)]] as [string, ComponentChildren][]) : []),
-          ...(s.outcome ? ([['Uitkomst', OUTCOME_LABELS[s.outcome as Outcome] ?? s.outcome]] as [string, ComponentChildren][]) : []),
+          ...(s.outcome ? ([['Uitkomst', outcomeLabel(s.outcome)]] as [string, ComponentChildren][]) : []),
           ...(s.outcomeActivity ? ([['Activiteit', s.outcomeActivity]] as [string, ComponentChildren][]) : []),
           ...(data.duplicateOf ? ([['Dubbel van', <Link href={`${INBOX_PATH}/${data.duplicateOf.id}`}>{data.duplicateOf.reference}</Link>]] as [string, ComponentChildren][]) : []),
           ['Soort', SIGNAL_KIND_LABELS[s.kind as SignalKind] ?? s.kind],

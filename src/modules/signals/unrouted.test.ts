@@ -6,7 +6,7 @@ import { addSignal, setupSignalPoint, signalInput, signalRow, type SignalPointSe
 import { auditLog } from '../../platform/db/schema.js';
 import { addWorkingDays } from '../../platform/time.js';
 import { organisations } from '../registry/schema.js';
-import { countUnrouted } from './unrouted.js';
+import { countUnrouted, routeTargets } from './unrouted.js';
 import { postcodeAreas, signalEvents, signalPoints, signals } from './schema.js';
 
 /**
@@ -105,6 +105,22 @@ describe('manual routing', () => {
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('Kies een actief signaalpunt uit de lijst.');
     expect(await signalRow(t.db, waiting.unknown!.id)).toEqual(before);
+  });
+
+  it('neither offers nor accepts the signal point of a deleted organisation', async () => {
+    const c = await as('unr-admin@test.example');
+    const [gone] = await t.db.insert(organisations).values({ name: 'Opgeheven Welzijn', kind: 'welfare', municipalityId: sp.municipalityId, deletedAt: new Date() }).returning();
+    const [point] = await t.db.insert(signalPoints).values({ municipalityId: sp.municipalityId, organisationId: gone!.id, name: 'Punt van opgeheven organisatie', active: true }).returning();
+    expect((await routeTargets(t.db, sp.municipalityId)).map((x) => x.id)).not.toContain(point!.id);
+    const page = await c.get(`/signalen/niet-gerouteerd/${waiting.unknown!.id}/routeren`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Punt van opgeheven organisatie');
+    const before = await signalRow(t.db, waiting.unknown!.id);
+    const res = await c.post(`/signalen/niet-gerouteerd/${waiting.unknown!.id}/routeren`, { signalPointId: String(point!.id) });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Kies een actief signaalpunt uit de lijst.');
+    expect(await signalRow(t.db, waiting.unknown!.id)).toEqual(before);
+    expect(await eventsOf(waiting.unknown!.id)).not.toContainEqual(expect.objectContaining({ kind: 'routed' }));
   });
 
   it('moves the signal into the organisation: signal row, routed event and audit entry', async () => {

@@ -110,7 +110,10 @@ export function ago(then: Date, now: Date): string {
 
 const fmt = (d: Date) => d.toLocaleString('nl-NL', { timeZone: 'Europe/Amsterdam', dateStyle: 'short', timeStyle: 'short' });
 
-/** Active signal points to route to: the given municipality's first, then by municipality and name. */
+/**
+ * Active signal points to route to: the given municipality's first, then by municipality and name.
+ * A point of a deleted organisation is no target (nobody would see the signal).
+ */
 export async function routeTargets(db: Db, municipalityId: number | null) {
   return db
     .select({
@@ -124,7 +127,7 @@ export async function routeTargets(db: Db, municipalityId: number | null) {
     })
     .from(signalPoints)
     .innerJoin(municipalities, eq(municipalities.id, signalPoints.municipalityId))
-    .innerJoin(organisations, eq(organisations.id, signalPoints.organisationId))
+    .innerJoin(organisations, and(eq(organisations.id, signalPoints.organisationId), isNull(organisations.deletedAt)))
     .where(eq(signalPoints.active, true))
     .orderBy(sql`${signalPoints.municipalityId} = ${municipalityId ?? 0} desc`, asc(municipalities.name), sql`${signalPoints.isDefault} desc`, asc(signalPoints.name));
 }
@@ -180,11 +183,12 @@ async function routeWaiting(
   });
 }
 
-/** Routes one waiting signal by hand to an active signal point. */
+/** Routes one waiting signal by hand to an active signal point of an organisation that still exists. */
 export async function routeManually(db: Db, actx: AuditContext, signalId: number, pointId: number, now: Date): Promise<RouteResult> {
   const [point] = await db
     .select({ id: signalPoints.id, organisationId: signalPoints.organisationId, municipalityId: signalPoints.municipalityId, firstContactDays: signalPoints.firstContactDays })
     .from(signalPoints)
+    .innerJoin(organisations, and(eq(organisations.id, signalPoints.organisationId), isNull(organisations.deletedAt)))
     .where(and(eq(signalPoints.id, pointId), eq(signalPoints.active, true)));
   if (!point) return { ok: false, reason: 'point' };
   const ok = await routeWaiting(db, actx, signalId, point, { routedBy: 'manual', now, via: 'manual' });

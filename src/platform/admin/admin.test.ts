@@ -4,6 +4,7 @@ import { createTestApp, createUser, TestClient, type TestApp } from '../../../te
 import { auditLog, outbox } from '../db/schema.js';
 import { municipalities, organisations, provinces } from '../../modules/registry/schema.js';
 import { queueMail } from '../mail/outbox.js';
+import { maskAddress, shownRecipient } from './routes.js';
 import type { Role } from '../access.js';
 
 let t: TestApp;
@@ -152,6 +153,35 @@ describe('outbox screen', () => {
     } finally {
       await withSmtp.app.close();
     }
+  });
+
+  it("masks the signaller's address of a signal feedback mail in the list and the detail (the team sees that it went out, not to whom)", async () => {
+    const id = await queueMail(
+      t.db,
+      null,
+      { to: 'marieke.jansen@apotheek.nl', kind: 'signal_feedback', subject: 'Uw signaal wordt opgepakt (SGN-TEST-MASK)', text: 'Bedankt voor uw signaal.' },
+      'helpdesk@test.example',
+    );
+    await queueMail(t.db, null, { to: 'verwijderd@bewaartermijn.invalid', kind: 'signal_feedback', subject: 'Uw signaal wordt opgepakt (SGN-TEST-GONE)', text: 'x' }, 'helpdesk@test.example');
+    const list = await admin.get('/beheer/outbox');
+    expect(list.body).toContain(`<a class="utrecht-link" href="/beheer/outbox/${id}">Uw signaal wordt opgepakt (SGN-TEST-MASK)</a>`);
+    expect(list.body).toContain('m***@apotheek.nl');
+    expect(list.body).not.toContain('marieke');
+    expect(list.body).toContain('verwijderd@bewaartermijn.invalid'); // already blanked: nothing to hide
+    const one = await admin.get(`/beheer/outbox/${id}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.body).toContain('<dd>m***@apotheek.nl</dd>');
+    expect(one.body).not.toContain('marieke');
+    // Other kinds are shown in full.
+    expect(list.body).toContain('lezer@test.example');
+  });
+
+  it('maskAddress keeps the first letter and the domain only', () => {
+    expect(maskAddress('marieke.jansen@apotheek.nl')).toBe('m***@apotheek.nl');
+    expect(maskAddress('a@b.nl')).toBe('a***@b.nl');
+    expect(maskAddress('geen-adres')).toBe('***');
+    expect(shownRecipient({ kind: 'invitation', toAddress: 'lezer@test.example' })).toBe('lezer@test.example');
+    expect(shownRecipient({ kind: 'signal_feedback', toAddress: 'lezer@test.example' })).toBe('l***@test.example');
   });
 
   it('escapes mail content (no HTML injection through a name in a mail)', async () => {

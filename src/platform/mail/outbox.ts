@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, lt, sql, type SQL } from 'drizzle-orm';
+import { ne, and, desc, eq, ilike, lt, sql, type SQL } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Db } from '../db/index.js';
 import { outbox } from '../db/schema.js';
@@ -96,7 +96,9 @@ export async function sweepOutbox(db: Db, jobs: Jobs): Promise<number> {
 
 export async function listOutbox(db: Db, f: { to?: string; status?: string }, page: number, pageSize: number) {
   const where: SQL[] = [];
-  if (f.to) where.push(ilike(outbox.toAddress, `%${f.to}%`));
+  // A search by address never finds feedback mails to signallers: whether someone passed on a
+  // signal is not the programme team's business (their recipients are masked on screen too).
+  if (f.to) where.push(ilike(outbox.toAddress, `%${f.to}%`), ne(outbox.kind, 'signal_feedback'));
   if (f.status) where.push(eq(outbox.status, f.status));
   const cond = where.length ? and(...where) : undefined;
   const [rows, [{ count }]] = await Promise.all([
