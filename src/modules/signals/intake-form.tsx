@@ -206,7 +206,7 @@ function Section({ id, title, children }: { id: string; title: string; children:
 function WorryFormPage({ ctx, form, stamp, notice }: { ctx: PageContext; form: FormState; stamp: string; notice?: Notice }) {
   const title = 'Zorgen over iemand? Geef het door';
   return (
-    <Page ctx={ctx} title={title} crumbs={[{ href: '/', label: 'Home' }, { label: 'Signaal doorgeven' }]}>
+    <Page ctx={ctx} title={`${Object.keys(form.errors ?? {}).length ? 'Fout: ' : ''}${title}`} crumbs={[{ href: '/', label: 'Home' }, { label: 'Signaal doorgeven' }]}>
       <Heading>{title}</Heading>
       <UrgentNotice />
       <P>
@@ -305,7 +305,7 @@ function WorryFormPage({ ctx, form, stamp, notice }: { ctx: PageContext; form: F
 function SelfFormPage({ ctx, form, stamp, notice }: { ctx: PageContext; form: FormState; stamp: string; notice?: Notice }) {
   const title = 'Ik voel me eenzaam en wil graag contact';
   return (
-    <Page ctx={ctx} title={title} crumbs={[{ href: '/', label: 'Home' }, { label: 'Contact gezocht' }]}>
+    <Page ctx={ctx} title={`${Object.keys(form.errors ?? {}).length ? 'Fout: ' : ''}${title}`} crumbs={[{ href: '/', label: 'Home' }, { label: 'Contact gezocht' }]}>
       <Heading>{title}</Heading>
       <P>
         Fijn dat u dit laat weten. Veel mensen voelen zich soms eenzaam. U hoeft het niet alleen op te lossen. Laat hieronder weten hoe we u

@@ -318,6 +318,8 @@ function Actions({ ctx, data, fb, principal }: { ctx: PageContext; data: PageDat
         );
         break;
       case 'forward':
+        // Only when the municipality has another organisation's signal point to forward to.
+        if (!data.targets.length) break;
         out.push(
           <ActionForm
             ctx={ctx}
@@ -332,7 +334,7 @@ function Actions({ ctx, data, fb, principal }: { ctx: PageContext; data: PageDat
               label={FIELD_LABELS.targetPoint!}
               form={f('forward')}
               required
-              placeholder={data.targets.length ? 'Kies een signaalpunt' : 'Er zijn geen andere signaalpunten'}
+              placeholder="Kies een signaalpunt"
               options={data.targets.map((t) => ({ value: String(t.id), label: `${t.municipalityName} — ${t.name} (${t.organisationName})` }))}
             />
             <TextArea name="forwardReason" label={FIELD_LABELS.forwardReason!} form={f('forward')} required rows={3} hint="De andere organisatie leest deze reden in het logboek." />
@@ -417,7 +419,12 @@ function SignalView({ ctx, data, fb, principal }: { ctx: PageContext; data: Page
           labels={FIELD_LABELS}
         />
       )}
-      {s.personalDataRemovedAt && <P>De persoonsgegevens van dit signaal zijn op {nlDay(s.personalDataRemovedAt)} verwijderd (bewaartermijn verstreken).</P>}
+      {s.personalDataRemovedAt && (
+        <P>
+          De persoonsgegevens van dit signaal zijn op {nlDay(s.personalDataRemovedAt)} verwijderd (
+          {data.log.some((e) => e.kind === 'personal_data_removed' && e.code === 'retention') ? 'bewaartermijn verstreken' : 'op verzoek van de betrokkene'}).
+        </P>
+      )}
 
       <Heading level={2}>Stand van zaken</Heading>
       <SummaryList
