@@ -104,7 +104,22 @@ ${[app, base].map((r) => `| ${r.name} | ${r.sent} | ${r.ok} | ${r.rps} | ${r.p50
 retry and ${c.retriedReplayed} had been stored before the kill (the retry answered 200 with \`Idempotent-Replayed: true\` and stored
 nothing). Afterwards **${c.inDatabase} of ${c.inDatabase + c.missing}** signals that got a success answer are in the database:
 **${c.missing} lost**. The answer is only sent after the statement committed (PostgreSQL's default \`synchronous_commit = on\`).
-
+${
+  app.p99 >= TARGETS.intakeP99Ms
+    ? `
+**The p99 target (< ${TARGETS.intakeP99Ms} ms at ${TARGETS.intakeRate}/s) is not met on this machine.** The rate is sustained and
+nothing is lost, but at ${TARGETS.intakeRate}/s the load generator, the app and PostgreSQL together keep most of the two cores busy
+(the app's maximum is ${i.max.app}/s), so short stalls — a garbage collection, a WAL flush, autovacuum analysing the growing
+signals table — queue up requests behind them; the median stays at ${app.p50} ms. Per signal PostgreSQL updates about 16 index
+entries (the signal's indexes for the inbox, statistics, duplicates and idempotency, two events and the append-only audit entry)
+against 2 for the baseline, and the app encrypts three fields and computes two keyed hashes. What was done: one prepared
+statement instead of ten queries, the API key remembered for 10 s, the working-day deadlines memoised (they were the largest
+CPU cost) — from about 140 to ${i.max.app} signals/s. Next steps, not done: a lighter load generator in its own process or
+machine (it shares the two cores here), fewer indexes on the hot table (e.g. the municipality index, if statistics can use
+the inbox index), and PostgreSQL on its own cores as in any production set-up.
+`
+    : ''
+}
 ## (f) A signal point's inbox with a large signal table (issue 4)
 
 bench/signal-inbox.ts runs the app as \`serve\` with demo data on an embedded PostgreSQL and adds synthetic signals in SQL
@@ -173,7 +188,16 @@ tsx, starting PostgreSQL, checking the migrations, the demo-data check, starting
 
 - First run (empty data dir: initdb, migrations, full demo seed): **${(s.firstRunMs / 1000).toFixed(1)} s**
 - Restarts on the existing data dir: ${s.restartMs.map((x) => `${x} ms`).join(', ')}; median **${s.restartMedianMs} ms**
-
+${
+  s.restartMedianMs >= TARGETS.restartMs
+    ? `
+**The restart target (< ${TARGETS.restartMs / 1000} s) is not met any more**: it was 2.89 s after issue 3. Most of a restart is loading
+and compiling the TypeScript sources through tsx (about 2.3 s on this machine, measured by importing the modules one by one);
+the signal point added about 0.3 s of modules and two job schedules. The fix is a compiled build (\`tsc\` to JavaScript at
+install time) or loading rarely used screens on first use; neither is done yet.
+`
+    : ''
+}
 ## (b) Municipality list with search under load
 
 The app runs as \`serve\` with \`DATABASE_URL\` pointing at an embedded PostgreSQL that the benchmark starts, job queue on,
@@ -235,11 +259,19 @@ npx tsx bench/benchmark-results.ts   # only the benchmark results pages (prints 
 npx tsx bench/signal-intake.ts       # only the signal intake (prints JSON)
 npx tsx bench/signal-inbox.ts        # only the inbox (prints JSON)
 npm run bench -- --quick  # shorter runs
+npm run bench -- --report-only  # rewrite this file from bench/results/latest.json
 \`\`\`
 `;
 }
 
 async function main() {
+  if (process.argv.includes('--report-only')) {
+    // Rewrites docs/PERFORMANCE.md from the last run's measurements (bench/results/latest.json), e.g. after a text change.
+    const r = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8'));
+    fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(r.machine, r.startup, r.list, r.benchmark, r.intake, r.inbox));
+    console.log('Rewrote docs/PERFORMANCE.md from bench/results/latest.json');
+    return;
+  }
   const m = machine();
   console.log(`Benchmarks on ${m.cpu}, ${m.nproc} cores, ${m.memoryGb} GB, Node ${m.node}`);
   console.log('(a) start-up');
