@@ -231,6 +231,8 @@ export async function benchSignalIntake(opts: { seconds?: number; log?: (s: stri
     SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
     ENCRYPTION_KEY: Buffer.alloc(32, 42).toString('base64'),
     SIGNAL_API_RATE_LIMIT_PER_MINUTE: '1000000',
+    // For experiments with the app's V8 flags (e.g. --max-semi-space-size=64), not the bench's own.
+    ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
   });
   let app: ServerProcess = spawnCli(['serve'], env, port, { quiet: true });
   const baseline = await (async () => {
