@@ -41,7 +41,8 @@ const BASELINE_SQL = `
    where q.edition_id = (select id from benchmark_editions where year = $1 and deleted_at is null)
    group by 1, 2, 3`;
 
-async function timed(name: string, url: string, requests: number, warmup: number, run: () => Promise<number>): Promise<TimedRun> {
+/** Runs `run` after a warm-up, one request at a time, and summarises the times. */
+export async function timed(name: string, url: string, requests: number, warmup: number, run: () => Promise<number>): Promise<TimedRun> {
   for (let i = 0; i < warmup; i++) await run();
   const ms: number[] = [];
   let bytes = 0;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 
 /** Small helpers shared by the benchmarks. */
 
@@ -73,4 +74,25 @@ export function machine() {
     os: `${os.type()} ${os.release()}`,
     postgres: pgVersion,
   };
+}
+
+/**
+ * Starts a baseline server (an .mjs file in bench/) in a worker thread of the benchmark process,
+ * on the given PostgreSQL; resolves with its address and a stop function.
+ */
+export function startWorkerServer(file: URL, databaseUrl: string): Promise<{ address: string; stop(): Promise<void> }> {
+  const worker = new Worker(file, { workerData: { databaseUrl } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { address: string }) =>
+      resolve({
+        address: m.address,
+        stop: () =>
+          new Promise<void>((res) => {
+            worker.once('message', () => void worker.terminate().then(() => res()));
+            worker.postMessage('stop');
+          }),
+      }),
+    );
+  });
 }

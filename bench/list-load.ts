@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { and, eq, isNull } from 'drizzle-orm';
 import { startEmbedded } from '../src/platform/db/embedded.js';
@@ -10,7 +9,7 @@ import { organisations } from '../src/modules/registry/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
 import { freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
-import { appPid, percentile, round, rssMb } from './lib.js';
+import { appPid, percentile, round, rssMb, startWorkerServer } from './lib.js';
 
 export interface LoadRun {
   name: string;
@@ -99,21 +98,9 @@ async function steady(name: string, url: string, headers: Record<string, string>
   return summarise(name, url, latencies, seconds, non2xx, errors);
 }
 
-function startBaseline(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const worker = new Worker(new URL('./baseline-server.mjs', import.meta.url), { workerData: { databaseUrl } });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (m: { address: string }) =>
-      resolve({
-        url: m.address,
-        stop: () =>
-          new Promise<void>((res) => {
-            worker.once('message', () => void worker.terminate().then(() => res()));
-            worker.postMessage('stop');
-          }),
-      }),
-    );
-  });
+async function startBaseline(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const b = await startWorkerServer(new URL('./baseline-server.mjs', import.meta.url), databaseUrl);
+  return { url: `${b.address}`, stop: b.stop };
 }
 
 /**

@@ -15,8 +15,7 @@ import { DEMO_ENCRYPTION_KEY } from '../src/config.js';
 import { freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateSignalData, type SignalData } from './signal-data.js';
-import { percentile, round } from './lib.js';
-import type { TimedRun } from './benchmark-results.js';
+import { timed, type TimedRun } from './benchmark-results.js';
 
 export interface SignalInboxResult {
   data: SignalData & { inDatabase: number };
@@ -30,18 +29,6 @@ const BASELINE_SQL = `
    where s.organisation_id = $1 and s.status in ('new', 'assigned', 'contact_attempted', 'in_contact', 'visit_planned')
    order by s.received_at desc, s.id desc
    limit 25`;
-
-async function timed(name: string, url: string, requests: number, warmup: number, run: () => Promise<number>): Promise<TimedRun> {
-  for (let i = 0; i < warmup; i++) await run();
-  const ms: number[] = [];
-  let bytes = 0;
-  for (let i = 0; i < requests; i++) {
-    const t0 = performance.now();
-    bytes = await run();
-    ms.push(performance.now() - t0);
-  }
-  return { name, url, requests, p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(Math.max(...ms)), bytes };
-}
 
 export async function benchSignalInbox(opts: { total?: number; mainSignals?: number; requests?: number; warmup?: number; log?: (s: string) => void } = {}): Promise<SignalInboxResult> {
   const { total = 150_000, mainSignals = 100_000, requests = 100, warmup = 10, log = console.log } = opts;

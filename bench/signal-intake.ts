@@ -16,7 +16,6 @@
  * bench owns, so killing the app does not kill the database.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { eq } from 'drizzle-orm';
@@ -28,7 +27,7 @@ import { municipalities, neighbourhoods, organisations } from '../src/modules/re
 import { postcodeAreas, signalPoints } from '../src/modules/signals/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
 import { freePort, serverEnv, spawnCli, tempDir, waitForOk, type ServerProcess } from '../test/e2e/process.js';
-import { appPid, percentile, round } from './lib.js';
+import { appPid, percentile, round, startWorkerServer } from './lib.js';
 
 export interface IntakeRun {
   name: string;
@@ -179,21 +178,9 @@ async function maxThroughput(url: string, headers: Record<string, string>, secon
   return { rps: round(ok / seconds), p99: round(percentile(latencies, 99)) };
 }
 
-function startBaseline(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const worker = new Worker(new URL('./baseline-insert-server.mjs', import.meta.url), { workerData: { databaseUrl } });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (m: { address: string }) =>
-      resolve({
-        url: `${m.address}/baseline/signals`,
-        stop: () =>
-          new Promise<void>((res) => {
-            worker.once('message', () => void worker.terminate().then(() => res()));
-            worker.postMessage('stop');
-          }),
-      }),
-    );
-  });
+async function startBaseline(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const b = await startWorkerServer(new URL('./baseline-insert-server.mjs', import.meta.url), databaseUrl);
+  return { url: `${b.address}/baseline/signals`, stop: b.stop };
 }
 
 /** Utrecht with one signal point and `count` postcodes in the table; an API key with signals:submit. */

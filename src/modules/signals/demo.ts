@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
+import { seededRandom } from '../../platform/random.js';
 import type { FieldCipher } from '../../platform/crypto.js';
 import { systemState, users } from '../../platform/db/schema.js';
 import { loadUserPrincipal } from '../../platform/auth/principal.js';
@@ -37,14 +38,6 @@ const STORIES = [
   'Is net verhuisd naar een kleinere woning en kent niemand in de buurt.',
 ];
 
-function rand(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
-
 export async function seedSignalsDemo(db: Db, cipher: FieldCipher, opts: { baseUrl: string; helpdeskEmail: string; now?: Date; log?: (m: string) => void }): Promise<{ seeded: boolean; signals: number }> {
   const [done] = await db.select().from(systemState).where(eq(systemState.key, 'demo_signals_seeded'));
   if (done) return { seeded: false, signals: 0 };
@@ -79,7 +72,7 @@ export async function seedSignalsDemo(db: Db, cipher: FieldCipher, opts: { baseU
   const principal = (await loadUserPrincipal(db, worker.id))!;
   const coordPrincipal = (await loadUserPrincipal(db, coordinator.id))!;
   const h = (p = principal): HandlingCtx => ({ db, cipher, jobs: null, helpdeskEmail: opts.helpdeskEmail, baseUrl: opts.baseUrl, principal: p, audit: { principal: p, label: 'demo-seed' } });
-  const r = rand(20261123);
+  const r = seededRandom(20261123);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const hours = (d: Date, n: number) => new Date(d.getTime() + n * 3600_000);
   let count = 0;

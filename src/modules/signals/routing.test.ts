@@ -5,6 +5,7 @@ import { municipalityId } from '../../../test/helpers/registry.js';
 import { neighbourhoods, organisations } from '../registry/schema.js';
 import { postcodeAreas, signalPoints, signalRoutingRules } from './schema.js';
 import { chooseSignalPoint, loadRouting, resolveArea, routingCtes } from './routing.js';
+import { seededRandom } from '../../platform/random.js';
 import { AGE_GROUPS, SIGNALLER_TYPES, type AgeGroup, type SignallerType } from './model.js';
 
 /**
@@ -19,14 +20,6 @@ let mId: number;
 let nbIds: number[];
 const POSTCODE_WITH_NB = '3599AA';
 const POSTCODE_WITHOUT_NB = '3599AB';
-
-function rand(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -60,7 +53,7 @@ async function tsDecision(postcode: string, ageGroup: AgeGroup, signallerType: S
 
 describe('routing in SQL and in TypeScript', () => {
   it('decide the same on 40 generated configurations × 12 signals', async () => {
-    const r = rand(4242);
+    const r = seededRandom(4242);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
     let compared = 0;
     let routed = 0;
