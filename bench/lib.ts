@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -95,4 +96,31 @@ export function startWorkerServer(file: URL, databaseUrl: string): Promise<{ add
       }),
     );
   });
+}
+
+/**
+ * A lean HTTP client for load generation: node:http with a keep-alive agent. The benchmarks
+ * share two cores with the app and PostgreSQL, and `fetch` (undici with streams, abort signals
+ * and header objects) costs several times the CPU per request of a plain http.request, which
+ * shows up as queueing in the app's tail latency rather than as the app's own cost.
+ */
+export function leanClient(maxSockets: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  return {
+    post(url: string, headers: Record<string, string>, body: string, timeoutMs = 5000): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+      return new Promise((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
 }

@@ -3,7 +3,7 @@
  * Idempotency-Key, on this machine, against a bare Fastify + PostgreSQL insert endpoint
  * (bench/baseline-insert-server.mjs) measured in the same run on the same PostgreSQL.
  *
- *  1. Steady load: 500 signals/s (even arrivals from 50 clients) for `seconds`: achieved rate,
+ *  1. Steady load: 500 signals/s (even arrivals from 50 clients on keep-alive node:http connections) for `seconds`: achieved rate,
  *     p50/p95/p99 — the target is ≥ 500/s with p99 < 100 ms. The same for the baseline.
  *  2. Maximum throughput: autocannon, 20 connections, unique keys: requests/s of the app and of
  *     the baseline, and their ratio.
@@ -27,7 +27,7 @@ import { municipalities, neighbourhoods, organisations } from '../src/modules/re
 import { postcodeAreas, signalPoints } from '../src/modules/signals/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
 import { freePort, serverEnv, spawnCli, tempDir, waitForOk, type ServerProcess } from '../test/e2e/process.js';
-import { appPid, percentile, round, startWorkerServer } from './lib.js';
+import { appPid, leanClient, percentile, round, startWorkerServer } from './lib.js';
 
 export interface IntakeRun {
   name: string;
@@ -99,6 +99,7 @@ async function steady(target: string, url: string, headers: Record<string, strin
   const end = t0 + seconds * 1000;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
   const ticker = onTick ? setInterval(() => onTick(performance.now() - t0), 100) : null;
+  const client = leanClient(CLIENTS);
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       let next = performance.now() + Math.random() * period;
@@ -111,10 +112,9 @@ async function steady(target: string, url: string, headers: Record<string, strin
         const s: Sent = { key, payload, status: 0 };
         const start = performance.now();
         try {
-          const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key }, body: payload, signal: AbortSignal.timeout(5000) });
-          const text = await res.text();
-          s.status = res.status;
-          if (res.status === 201 || res.status === 200) {
+          const { status, text } = await client.post(url, { ...headers, 'content-type': 'application/json', 'idempotency-key': key }, payload);
+          s.status = status;
+          if (status === 201 || status === 200) {
             latencies.push(performance.now() - start);
             try {
               s.reference = (JSON.parse(text) as { reference?: string }).reference;
@@ -131,6 +131,7 @@ async function steady(target: string, url: string, headers: Record<string, strin
     }),
   );
   if (ticker) clearInterval(ticker);
+  client.close();
   const elapsed = (performance.now() - t0) / 1000;
   const run: IntakeRun = {
     name: '',
