@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbedded } from '../src/platform/db/embedded.js';
 import { openDatabase } from '../src/platform/db/index.js';
-import { freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
+import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateBenchmarkData, type GeneratedData } from './benchmark-data.js';
 import { percentile, round } from './lib.js';
@@ -56,10 +56,11 @@ export async function timed(name: string, url: string, requests: number, warmup:
 
 export async function benchBenchmarkResults(opts: { requests?: number; warmup?: number; log?: (s: string) => void } = {}): Promise<BenchmarkResultsResult> {
   const { requests = 100, warmup = 10, log = console.log } = opts;
+  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
   const dir = tempDir('ete-bench-benchmark-');
   const pgServer = await startEmbedded(dir);
   const port = await freePort();
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true });
+  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
   const database = openDatabase(pgServer.url, { max: 2 });
   const client = new pg.Client({ connectionString: pgServer.url });
   try {

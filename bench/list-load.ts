@@ -7,7 +7,7 @@ import { openDatabase } from '../src/platform/db/index.js';
 import { users } from '../src/platform/db/schema.js';
 import { organisations } from '../src/modules/registry/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
-import { freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
+import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { appPid, percentile, round, rssMb, startWorkerServer } from './lib.js';
 
@@ -110,12 +110,13 @@ async function startBaseline(databaseUrl: string): Promise<{ url: string; stop()
  */
 export async function benchList(opts: { seconds?: number; warmup?: number; connections?: number; repeats?: number; query?: string; log?: (s: string) => void } = {}): Promise<LoadResult> {
   const { seconds = 15, warmup = 4, connections = 50, repeats = 3, query = 'ge', log = console.log } = opts;
+  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
   const dir = tempDir('ete-bench-load-');
   const pgServer = await startEmbedded(dir); // as root, PostgreSQL runs as "postgres": the dir itself must be reachable
   const port = await freePort();
   // The app on the same PostgreSQL as the baseline (DATABASE_URL), as in production; request
   // log at the default level "info", written to /dev/null.
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'info' }), port, { quiet: true });
+  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'info' }), port, { quiet: true, bundle: true });
   let baseline: Awaited<ReturnType<typeof startBaseline>> | null = null;
   const database = openDatabase(pgServer.url, { max: 2 });
   try {

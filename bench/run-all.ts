@@ -82,7 +82,10 @@ with Utrecht's signal point and ${i.postcodes} postcodes in the postcode table, 
 \`POST /api/v1/signals\` with a new \`Idempotency-Key\` and a deliverer's signal (postcode, house number, two signs, a short story).
 Per signal the app authenticates the key (remembered for 10 s), validates the body, encrypts the personal fields and stores the
 signal with one prepared SQL statement: routing (postcode table and rules), the signal, its two events and the audit entry.
-The answer (201) is sent after the commit. The load generator runs in the benchmark process on the same two cores.
+The answer (201) is sent after the commit. The load generator runs in the benchmark process on the same two cores, with plain
+\`node:http\` keep-alive connections: with \`fetch\` (undici) it cost several times the CPU per request, and that showed up in the
+app's tail latency (p99 139–161 ms at ${TARGETS.intakeRate}/s in November 2026, against 41–68 ms in three runs with \`node:http\` on
+the same machine; this VM also loses 5–8 % of its CPU time to steal, so the tail varies from run to run).
 
 The baseline is a bare Fastify route in a worker thread of the benchmark process that inserts the posted JSON with its
 idempotency key into one table on the same PostgreSQL (bench/baseline-insert-server.mjs): no authentication, validation,
@@ -114,8 +117,8 @@ signals table — queue up requests behind them; the median stays at ${app.p50} 
 entries (the signal's indexes for the inbox, statistics, duplicates and idempotency, two events and the append-only audit entry)
 against 2 for the baseline, and the app encrypts three fields and computes two keyed hashes. What was done: one prepared
 statement instead of ten queries, the API key remembered for 10 s, the working-day deadlines memoised (they were the largest
-CPU cost) — from about 140 to ${i.max.app} signals/s. Next steps, not done: a lighter load generator in its own process or
-machine (it shares the two cores here), fewer indexes on the hot table (e.g. the municipality index, if statistics can use
+CPU cost) — from about 140 to ${i.max.app} signals/s; a load generator on \`node:http\` instead of \`fetch\`. Next steps, not done:
+the load generator on its own machine (it shares the two cores here), fewer indexes on the hot table (e.g. the municipality index, if statistics can use
 the inbox index), and PostgreSQL on its own cores as in any production set-up.
 `
     : ''
@@ -182,19 +185,23 @@ ${x.runs
 
 ## (a) Start-up
 
-\`tsx src/main.ts serve\` (what \`npm start\` runs) is spawned with demo mode on a temporary \`DATA_DIR\` (embedded PostgreSQL);
-the time runs from the spawn until \`GET /\` first answers 200. It includes loading and compiling the TypeScript sources with
-tsx, starting PostgreSQL, checking the migrations, the demo-data check, starting the job queue and listening.
+\`npm start\` first bundles the TypeScript sources into \`dist/main.mjs\` (bin/build.mjs, esbuild: **${s.buildMs ?? 'n/a'} ms**, median of 3),
+then runs \`node --enable-source-maps dist/main.mjs serve\`. The benchmark builds once and spawns that command with demo mode on a
+temporary \`DATA_DIR\` (embedded PostgreSQL); the time runs from the spawn until \`GET /\` first answers 200. It includes loading
+the bundle and its npm packages, starting PostgreSQL, checking the migrations, the demo-data check, starting the job queue and
+listening.
 
 - First run (empty data dir: initdb, migrations, full demo seed): **${(s.firstRunMs / 1000).toFixed(1)} s**
 - Restarts on the existing data dir: ${s.restartMs.map((x) => `${x} ms`).join(', ')}; median **${s.restartMedianMs} ms**
+  (with the build step that \`npm start\` adds: about ${s.buildMs !== undefined ? Math.round(s.restartMedianMs + s.buildMs) : 'n/a'} ms)
+
+Until November 2026 \`npm start\` ran the sources through tsx, whose loader resolves and transforms each of the 117 source
+modules and resolves every npm import on a separate thread: a restart took 3.53 s (median of 5, target not met), of which about 2 s passed before the first line of the server ran.
+Loading one bundle instead takes about 0.8 s.
 ${
   s.restartMedianMs >= TARGETS.restartMs
     ? `
-**The restart target (< ${TARGETS.restartMs / 1000} s) is not met any more**: it was 2.89 s after issue 3. Most of a restart is loading
-and compiling the TypeScript sources through tsx (about 2.3 s on this machine, measured by importing the modules one by one);
-the signal point added about 0.3 s of modules and two job schedules. The fix is a compiled build (\`tsc\` to JavaScript at
-install time) or loading rarely used screens on first use; neither is done yet.
+**The restart target (< ${TARGETS.restartMs / 1000} s) is not met.**
 `
     : ''
 }
@@ -238,14 +245,13 @@ second — that is the baseline's ceiling. The API runs two queries per request 
 provinces for the filter). Before that change the page ran six and the API three; the page's p95 ratio to the baseline
 went from 5.3× to 2.5× (same benchmark, November 2026). In the app process drizzle-orm's query building and pg's socket
 writes are the largest items; pino logging costs under 5 %. Not done yet: caching the 12 provinces, a compiled build
-instead of tsx (start-up).
+(start-up no longer goes through tsx: see (a)).
 
 ## (c) Memory
 
-VmRSS of the node process that runs the app (read from \`/proc/<pid>/status\`; the small tsx wrapper process and the PostgreSQL
-processes are not included):
+VmRSS of the node process that runs the app (read from \`/proc/<pid>/status\`; the PostgreSQL processes are not included):
 
-- after start-up, idle (embedded mode, demo data): **${s.idleRssMb.app} MB** (the tsx wrapper process: ${s.idleRssMb.wrapper} MB)
+- after start-up, idle (embedded mode, demo data): **${s.idleRssMb.app} MB**${s.idleRssMb.wrapper ? ` (the tsx wrapper process: ${s.idleRssMb.wrapper} MB)` : ''}
 - after start-up, idle (load-test set-up): **${l.rssMb.idleAfterStart} MB**
 - right after the load: **${l.rssMb.afterLoad} MB**; 10 s later: **${l.rssMb.idleAfterLoad} MB**
 

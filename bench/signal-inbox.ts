@@ -12,7 +12,7 @@ import { startEmbedded } from '../src/platform/db/embedded.js';
 import { openDatabase } from '../src/platform/db/index.js';
 import { FieldCipher } from '../src/platform/crypto.js';
 import { DEMO_ENCRYPTION_KEY } from '../src/config.js';
-import { freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
+import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateSignalData, type SignalData } from './signal-data.js';
 import { timed, type TimedRun } from './benchmark-results.js';
@@ -32,10 +32,11 @@ const BASELINE_SQL = `
 
 export async function benchSignalInbox(opts: { total?: number; mainSignals?: number; requests?: number; warmup?: number; log?: (s: string) => void } = {}): Promise<SignalInboxResult> {
   const { total = 150_000, mainSignals = 100_000, requests = 100, warmup = 10, log = console.log } = opts;
+  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
   const dir = tempDir('ete-bench-inbox-');
   const pgServer = await startEmbedded(dir);
   const port = await freePort();
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true });
+  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
   const database = openDatabase(pgServer.url, { max: 2 });
   const client = new pg.Client({ connectionString: pgServer.url });
   try {

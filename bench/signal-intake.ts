@@ -26,7 +26,7 @@ import { readShippedMunicipalities, readShippedProvinces, syncReferenceMunicipal
 import { municipalities, neighbourhoods, organisations } from '../src/modules/registry/schema.js';
 import { postcodeAreas, signalPoints } from '../src/modules/signals/schema.js';
 import { createApiKey } from '../src/platform/admin/apikeys-service.js';
-import { freePort, serverEnv, spawnCli, tempDir, waitForOk, type ServerProcess } from '../test/e2e/process.js';
+import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk, type ServerProcess } from '../test/e2e/process.js';
 import { appPid, leanClient, percentile, round, startWorkerServer } from './lib.js';
 
 export interface IntakeRun {
@@ -206,6 +206,7 @@ async function prepare(db: Db, count: number): Promise<{ key: string; postcodes:
 
 export async function benchSignalIntake(opts: { seconds?: number; log?: (s: string) => void } = {}): Promise<SignalIntakeResult> {
   const { seconds = 20, log = console.log } = opts;
+  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
   const dir = tempDir('ete-bench-intake-');
   const pgServer = await startEmbedded(dir);
   const database = openDatabase(pgServer.url, { max: 2 });
@@ -222,7 +223,7 @@ export async function benchSignalIntake(opts: { seconds?: number; log?: (s: stri
     // For experiments with the app's V8 flags (e.g. --max-semi-space-size=64), not the bench's own.
     ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
   });
-  let app: ServerProcess = spawnCli(['serve'], env, port, { quiet: true });
+  let app: ServerProcess = spawnCli(['serve'], env, port, { quiet: true, bundle: true });
   const baseline = await (async () => {
     await runMigrations(database.pool);
     return startBaseline(pgServer.url);
@@ -271,7 +272,7 @@ export async function benchSignalIntake(opts: { seconds?: number; log?: (s: stri
       if (pid !== app.child.pid) app.child.kill('SIGKILL');
       restarting = (async () => {
         await app.exited;
-        app = spawnCli(['serve'], env, port, { quiet: true });
+        app = spawnCli(['serve'], env, port, { quiet: true, bundle: true });
         await waitForOk(`${app.baseUrl}/ready`, app, 120_000);
         upAgainAt = performance.now();
       })();

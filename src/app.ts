@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './platform/paths.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
@@ -33,7 +33,6 @@ import { signalRoutes } from './modules/signals/routes.js';
 import { signalApi } from './modules/signals/api.js';
 import { apiDocsRoutes } from './platform/http/api-docs.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLASH_COOKIE = 'ete_melding';
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,15 @@ export { freePort };
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+export const BUNDLE = path.join(ROOT, 'dist/main.mjs');
+
+/**
+ * Builds dist/main.mjs as `npm start` does (bin/build.mjs). Call it once before spawning with
+ * `{ bundle: true }` (e.g. in a global setup): parallel test workers must not rebuild it.
+ */
+export function buildBundle(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'bin/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -45,13 +54,15 @@ export function serverEnv(dataDir: string, port: number, extra: Record<string, s
 }
 
 /**
- * Spawns `tsx src/main.ts <args>` with the given environment. `quiet` discards stdout (the
- * request log), e.g. under load.
+ * Spawns `tsx src/main.ts <args>` with the given environment, or with `bundle` the built
+ * dist/main.mjs as `npm start` runs it (see buildBundle). `quiet` discards stdout (the request
+ * log), e.g. under load.
  */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, port = 0, opts: { quiet?: boolean } = {}): ServerProcess {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, port = 0, opts: { quiet?: boolean; bundle?: boolean } = {}): ServerProcess {
   let out = '';
   let stdout = '';
-  const child = spawn(TSX, ['src/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const [command, argv] = opts.bundle ? [process.execPath, ['--enable-source-maps', BUNDLE, ...args]] : [TSX, ['src/main.ts', ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
   const keep = (b: Buffer) => {
     out += b.toString();
     if (out.length > 400_000) out = out.slice(-200_000);
@@ -101,7 +112,7 @@ export async function waitForOk(url: string, server: ServerProcess, timeoutMs: n
 }
 
 /** Starts `serve` on dataDir and waits until `/ready` answers. */
-export async function startServer(dataDir: string, extra: Record<string, string> = {}, timeoutMs = 90_000, opts: { quiet?: boolean } = {}): Promise<ServerProcess> {
+export async function startServer(dataDir: string, extra: Record<string, string> = {}, timeoutMs = 90_000, opts: { quiet?: boolean; bundle?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const server = spawnCli(['serve'], serverEnv(dataDir, port, extra), port, opts);
   try {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startServer, tempDir, type ServerProcess } from './process.js';
+import { buildBundle, startServer, tempDir, type ServerProcess } from './process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,7 +10,7 @@ declare module 'vitest' {
 }
 
 /**
- * Starts the real server as `npm start` does (tsx src/main.ts serve) on a temporary DATA_DIR:
+ * Starts the real server as `npm start` does (builds dist/main.mjs, runs it with `serve`) on a temporary DATA_DIR:
  * embedded PostgreSQL, demo mode, demo data seeded, job queue on. Stops it with SIGTERM at the
  * end and fails the run unless it exits 0 and the embedded database is stopped.
  */
@@ -18,11 +18,17 @@ export default async function setup(project: TestProject) {
   const dataDir = tempDir('ete-e2e-');
   let server: ServerProcess;
   try {
-    server = await startServer(dataDir, {
-      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
-      // Several journeys log in from the same address within a minute.
-      RATE_LIMIT_PER_MINUTE: '200',
-    });
+    buildBundle();
+    server = await startServer(
+      dataDir,
+      {
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+        // Several journeys log in from the same address within a minute.
+        RATE_LIMIT_PER_MINUTE: '200',
+      },
+      90_000,
+      { bundle: true },
+    );
   } catch (e) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw e;

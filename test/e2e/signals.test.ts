@@ -46,7 +46,7 @@ const env = () =>
   });
 
 async function startOwnServer(): Promise<void> {
-  const s = spawnCli(['serve'], env(), port);
+  const s = spawnCli(['serve'], env(), port, { bundle: true });
   try {
     await waitForOk(`${s.baseUrl}/ready`, s, 90_000);
   } catch (e) {

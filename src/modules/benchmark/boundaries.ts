@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../platform/paths.js';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
@@ -264,7 +264,7 @@ export async function importBoundaries(db: Db, data: ParsedBoundaries, o: { year
   });
 }
 
-const DATA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
+const DATA_DIR = fromRoot('src/modules/benchmark/data');
 export const SHIPPED_PROVINCES_FILE = path.join(DATA_DIR, 'provinces-2025.geojson');
 
 /** Loads the shipped 2025 province boundaries (CBS / PDOK, CC BY 4.0), replacing any present. */

@@ -1,7 +1,7 @@
 import { seededRandom } from '../../platform/random.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../platform/paths.js';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/crypto.js';
@@ -33,7 +33,7 @@ import { amsterdamDate, editionWindow, invitationLink, newInvitationToken } from
  * exactly as a respondent's form is.
  */
 
-export const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'data');
+export const DATA_DIR = fromRoot('src/modules/benchmark/data');
 
 /** The shipped questionnaire of 2019 (reconstruction) or 2020 (see data/README.md). */
 export function shippedQuestionnaire(year: 2019 | 2020): QuestionnaireDef {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../platform/paths.js';
 import { and, asc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { parse } from 'csv-parse/sync';
@@ -13,7 +13,7 @@ import type { RowProblem } from '../../platform/tabular.js';
 import { jointApproaches, municipalities, neighbourhoods, organisations, participations, provinces } from './schema.js';
 import { PARTICIPATION_STATUSES, PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from './labels.js';
 
-export const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'data');
+export const DATA_DIR = fromRoot('src/modules/registry/data');
 
 export const CBS_MUNICIPALITY = /^GM\d{4}$/;
 export const CBS_PROVINCE = /^PV\d{2}$/;
