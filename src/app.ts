@@ -30,6 +30,10 @@ import { organisationsApi } from './modules/registry/api-organisations.js';
 import { benchmarkRoutes } from './modules/benchmark/routes.js';
 import { benchmarkApi } from './modules/benchmark/api.js';
 import { signalRoutes } from './modules/signals/routes.js';
+import { networkRoutes } from './modules/network/routes.js';
+import { networkApi } from './modules/network/api.js';
+import { matchingRoutes } from './modules/matching/routes.js';
+import { boardApi } from './modules/matching/api.js';
 import { signalApi } from './modules/signals/api.js';
 import { apiDocsRoutes } from './platform/http/api-docs.js';
 
@@ -338,6 +342,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(benchmarkApi, { prefix: '/api/v1' });
   await app.register(signalRoutes);
   await app.register(signalApi, { prefix: '/api/v1' });
+  await app.register(networkRoutes);
+  await app.register(networkApi, { prefix: '/api/v1' });
+  await app.register(matchingRoutes);
+  await app.register(boardApi, { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(apiDocsRoutes);

@@ -129,7 +129,38 @@ export type Action =
   | 'signal:privacy'
   /** Postcode table: manual corrections (resource: the municipality) and imports (programme team). */
   | 'postcode:manage'
-  | 'postcode:import';
+  | 'postcode:import'
+  /** Network: a local coalition, its stage history and members (resource: the municipality). */
+  | 'coalition:read'
+  | 'coalition:update'
+  /** Network: the overview of all coalitions (programme team; others see their own scope). */
+  | 'coalition:list'
+  /** National Coalition: the member list (every role) and its upkeep (programme team). */
+  | 'national:read'
+  | 'national:manage'
+  /** National Coalition: a member's own profile, pledged actions and branches (resource: the organisation). */
+  | 'national:update'
+  /** Advisory hours, budget and phase of a municipality (resource: the municipality). */
+  | 'advisory:read'
+  /** Budgets, phases, account managers and advisor assignments (programme team). */
+  | 'advisory:manage'
+  /** CRM: contact moments and their tasks of a municipality (resource: the municipality; none = national contacts). */
+  | 'contact:read'
+  | 'contact:log'
+  /** CRM: "my tasks" (advisors and the programme team). */
+  | 'task:own'
+  /** Collaborations and pilots: reading (network roles) and upkeep (programme team). */
+  | 'collaboration:read'
+  | 'collaboration:manage'
+  /** Demand-and-offer board: browse and react (every logged-in user with a role), post, moderate. */
+  | 'board:read'
+  | 'board:post'
+  | 'board:moderate'
+  /** Programme figures at a date, with export (programme team). */
+  | 'network:figures'
+  /** Imports of National Coalition and coalition members; merging organisations (programme team). */
+  | 'network:import'
+  | 'organisation:merge';
 
 /** The scope of the record acted on. Omit for list/create-level checks. */
 export interface Resource {
@@ -250,6 +281,35 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
     case 'postcode':
       if (verb === 'manage') return coordinator('municipality');
       return false;
+    case 'coalition':
+      // Coordinators keep their own coalition; advisors help their assigned municipalities with it.
+      if (verb === 'read' || verb === 'update') return coordinator('municipality') || advisor('municipality');
+      if (verb === 'list') return has(p, 'municipality_coordinator') || has(p, 'advisor');
+      return false;
+    case 'national':
+      if (verb === 'read') return p.roles.length > 0;
+      if (verb === 'update') return orgRole('partner');
+      return false; // manage: programme team
+    case 'advisory':
+      if (verb === 'read') return advisor('municipality') || coordinator('municipality');
+      return false; // manage: programme team
+    case 'contact':
+      // The CRM is the programme's own record: advisors for their assigned municipalities.
+      return advisor('municipality');
+    case 'task':
+      return has(p, 'advisor');
+    case 'collaboration':
+      if (verb === 'read') return has(p, 'advisor') || has(p, 'municipality_coordinator') || has(p, 'partner');
+      return false;
+    case 'board':
+      if (verb === 'read') return p.roles.length > 0;
+      // Posting on behalf of an organisation (resource: organisation) or of a coalition (resource: municipality).
+      if (verb === 'post') {
+        if (resource === undefined) return has(p, 'partner') || has(p, 'provider') || has(p, 'municipality_coordinator');
+        if (resource.organisationId != null) return orgRole('partner') || orgRole('provider');
+        return coordinator('municipality');
+      }
+      return false; // moderate: programme team
     default:
       return false; // user, audit, outbox, apikey: programme team only
   }

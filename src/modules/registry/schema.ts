@@ -73,9 +73,14 @@ export const organisations = pgTable(
     contactName: text('contact_name'),
     contactEmail: text('contact_email'),
     contactPhone: text('contact_phone'),
+    /** A local branch of a national organisation (e.g. a supermarket's local store): the national organisation. */
+    parentOrganisationId: integer('parent_organisation_id').references((): AnyPgColumn => organisations.id),
+    /** Set when this organisation was merged into another (and soft-deleted): its history lives on there. */
+    mergedIntoId: integer('merged_into_id').references((): AnyPgColumn => organisations.id),
     ...timestamps,
   },
   (t) => [
+    index('organisations_parent_idx').on(t.parentOrganisationId),
     uniqueIndex('organisations_kvk_uq').on(t.kvkNumber).where(sql`deleted_at is null and kvk_number is not null`),
     uniqueIndex('organisations_name_municipality_uq')
       .on(sql`lower(${t.name})`, sql`coalesce(${t.municipalityId}, 0)`)

@@ -6,8 +6,10 @@ import * as platform from './schema.js';
 import * as registry from '../../modules/registry/schema.js';
 import * as benchmark from '../../modules/benchmark/schema.js';
 import * as signals from '../../modules/signals/schema.js';
+import * as network from '../../modules/network/schema.js';
+import * as matching from '../../modules/matching/schema.js';
 
-export const schema = { ...platform, ...registry, ...benchmark, ...signals };
+export const schema = { ...platform, ...registry, ...benchmark, ...signals, ...network, ...matching };
 export type Db = NodePgDatabase<typeof schema>;
 
 export interface Database {

@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import { boardRoutes } from './board.js';
+
+/** Screens of the demand-and-offer board (issue 5). The API is in api.ts. */
+export async function matchingRoutes(app: FastifyInstance) {
+  await app.register(boardRoutes);
+}

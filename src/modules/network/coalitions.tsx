@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+
+// Filled in by its part (issue 5).
+export async function coalitionRoutes(_app: FastifyInstance) {}
