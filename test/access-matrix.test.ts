@@ -528,7 +528,7 @@ describe('access matrix', () => {
     }
     if (process.env.MATRIX_PRINT) console.log(observed.join('\n'));
     expect(problems).toEqual([]);
-  });
+  }, 180_000); // every route × every role, one request each: minutes on a busy 2-core machine
 
   it('denies every POST to roles without the right, and a denied POST changes nothing', async () => {
     const problems: string[] = [];
@@ -549,7 +549,7 @@ describe('access matrix', () => {
     }
     expect(problems).toEqual([]);
     expect(await tableCounts()).toBe(before);
-  });
+  }, 180_000); // every route × every role, one request each: minutes on a busy 2-core machine
 
   it('keeps the rights of each grant in its own scope for a user with several roles', async () => {
     const mA = Number(ids.gemeenten.A);
