@@ -66,7 +66,7 @@ export interface Principal {
 export const API_ACTIONS = ['registry:read', 'benchmark:read', 'signals:submit', 'signals:handle'] as const;
 export type ApiAction = (typeof API_ACTIONS)[number];
 export const API_ACTION_LABELS: Record<ApiAction, string> = {
-  'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties, wijken en buurten)',
+  'registry:read': 'Register lezen (provincies, gemeenten, deelnames, organisaties, wijken en buurten, lokale coalities en de Nationale Coalitie)',
   'benchmark:read': 'Benchmark lezen (edities, vragenlijsten en geaggregeerde resultaten van gepubliceerde edities)',
   'signals:submit': 'Signalen doorgeven (partner-app, bijvoorbeeld van bezorgers) en de status van eigen doorgegeven signalen opvragen',
   'signals:handle': 'Signalen van de eigen organisatie (als signaalpunt) lezen, inclusief persoonsgegevens; elke inzage wordt gelogd',
@@ -215,6 +215,10 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
         'organisation:read',
         'neighbourhood:list',
         'neighbourhood:read',
+        // Issue 5: local coalitions (stage, members) and the National Coalition; reads only.
+        'coalition:list',
+        'coalition:read',
+        'national:read',
       ].includes(
         action,
       )
@@ -291,10 +295,17 @@ export function can(p: Principal | null | undefined, action: Action, resource?: 
       if (verb === 'update') return orgRole('partner');
       return false; // manage: programme team
     case 'advisory':
-      if (verb === 'read') return advisor('municipality') || coordinator('municipality');
+      if (verb === 'read') {
+        // Without a resource: "may see advisory hours at all" (the overview lists the own municipalities).
+        if (resource === undefined) return has(p, 'advisor') || has(p, 'municipality_coordinator');
+        return advisor('municipality') || coordinator('municipality');
+      }
       return false; // manage: programme team
     case 'contact':
       // The CRM is the programme's own record: advisors for their assigned municipalities.
+      // Without a resource: "may use the CRM at all" (lists filter on scope); national contacts
+      // ({ municipalityId: null }) are for the programme team.
+      if (resource === undefined) return has(p, 'advisor');
       return advisor('municipality');
     case 'task':
       return has(p, 'advisor');

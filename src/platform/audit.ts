@@ -26,7 +26,9 @@ export type AuditAction =
   | 'route'
   | 'erase'
   | 'retention'
-  | 'key_rotation';
+  | 'key_rotation'
+  /** Two organisations merged into one (network, issue 5). */
+  | 'merge';
 
 export interface AuditContext {
   principal?: Principal | null;

@@ -372,6 +372,7 @@ export async function organisationRoutes(app: FastifyInstance) {
         <p class="form-actions">
           {can(p, 'organisation:update', organisationResource(o)) && <ButtonLink href={`${BASE}/${o.id}/bewerken`}>Wijzigen</ButtonLink>}
           {can(p, 'organisation:delete', organisationResource(o)) && <ButtonLink href={`${BASE}/${o.id}/verwijderen`}>Verwijderen</ButtonLink>}
+          {can(p, 'organisation:merge') && <ButtonLink href={`${BASE}/${o.id}/samenvoegen`}>Samenvoegen</ButtonLink>}
           <Link href={BASE}>Terug naar de lijst</Link>
         </p>
       </Page>

@@ -36,6 +36,7 @@ const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   erase: 'Gewist op verzoek',
   retention: 'Bewaartermijn verstreken: gewist',
   key_rotation: 'Sleutel vervangen',
+  merge: 'Samengevoegd',
 };
 const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 const OUTBOX_STATUS_LABELS: Record<string, string> = { queued: 'In de wachtrij', sent: 'Verzonden', stored: 'Bewaard (geen SMTP ingesteld)', failed: 'Mislukt, wordt opnieuw geprobeerd' };

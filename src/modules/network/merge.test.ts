@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { municipalityId } from '../../../test/helpers/registry.js';
+import { apiKeys, auditLog, userRoles } from '../../platform/db/schema.js';
+import { organisations } from '../registry/schema.js';
+import { signalEvents, signalPoints, signals } from '../signals/schema.js';
+import { boardMatches, boardMessages, boardPosts } from '../matching/schema.js';
+import {
+  coalitionMembers,
+  coalitions,
+  collaborationPartners,
+  collaborations,
+  contactMomentOrganisations,
+  contactMoments,
+  contactPersons,
+  nationalMembers,
+} from './schema.js';
+import { MERGE_REFERENCES, mergeOrganisations } from './merge-service.js';
+import { programmeFigures } from './figures-service.js';
+
+let t: TestApp;
+const ids: Record<string, number> = {};
+
+async function client(email: string) {
+  const c = new TestClient(t.app);
+  await c.login(email);
+  return c;
+}
+const org = async (id: number) => (await t.db.select().from(organisations).where(eq(organisations.id, id)))[0];
+const snapshot = async () =>
+  JSON.stringify(
+    await Promise.all([
+      t.db.select().from(organisations).orderBy(asc(organisations.id)),
+      t.db.select().from(nationalMembers).orderBy(asc(nationalMembers.id)),
+      t.db.select().from(coalitionMembers).orderBy(asc(coalitionMembers.id)),
+      t.db.select().from(contactMomentOrganisations).orderBy(asc(contactMomentOrganisations.contactMomentId), asc(contactMomentOrganisations.organisationId)),
+    ]),
+  );
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const db = t.db;
+  await seedReference(db);
+  ids.utrecht = await municipalityId(db, 'GM0344');
+  ids.amsterdam = await municipalityId(db, 'GM0363');
+  const insert = async (name: string, extra: Partial<typeof organisations.$inferInsert> = {}) =>
+    (await db.insert(organisations).values({ name, kind: 'national_partner', ...extra }).returning())[0].id;
+  ids.keep = await insert('Humanitas', { kvkNumber: '11111111', sector: 'Welzijn' });
+  ids.dup = await insert('Stichting Humanitas', { website: 'https://www.humanitas.example.nl', city: 'Amsterdam', sector: 'Zorg' });
+  ids.branch = await insert('Humanitas Utrecht', { kind: 'welfare', municipalityId: ids.utrecht, parentOrganisationId: ids.dup });
+  ids.third = await insert('Zonnebloem');
+  ids.fourth = await insert('Welzijn Amsterdam', { kind: 'welfare', municipalityId: ids.amsterdam });
+
+  await db.insert(nationalMembers).values([
+    { organisationId: ids.keep, sector: 'care_welfare', declarationDate: '2020-05-01', pledgedActions: 'Maatjesprojecten' },
+    { organisationId: ids.dup, sector: 'care_welfare', declarationDate: '2019-03-01', pledgedActions: 'Thuisadministratie' },
+  ]);
+  const [cu] = await db.insert(coalitions).values({ name: 'Coalitie Utrecht', municipalityId: ids.utrecht }).returning();
+  const [ca] = await db.insert(coalitions).values({ name: 'Coalitie Amsterdam', municipalityId: ids.amsterdam }).returning();
+  await db.insert(coalitionMembers).values([
+    { coalitionId: cu.id, organisationId: ids.dup, role: 'active', sector: 'care_welfare', startDate: '2019-01-01', endDate: '2021-01-01' },
+    { coalitionId: ca.id, organisationId: ids.keep, role: 'initiator', sector: 'care_welfare', startDate: '2022-01-01' },
+  ]);
+  const admin = await createUser(db, 'admin@test.example', [{ role: 'programme_admin' }]);
+  ids.admin = admin.id;
+  await createUser(db, 'coord@test.example', [{ role: 'municipality_coordinator', municipalityId: ids.utrecht }]);
+  const partnerDup = await createUser(db, 'partner.dup@test.example', [{ role: 'partner', organisationId: ids.dup }]);
+  ids.partnerDup = partnerDup.id;
+  // The same user holds the same role for both: one grant must remain.
+  const both = await createUser(db, 'partner.both@test.example', [
+    { role: 'partner', organisationId: ids.keep },
+    { role: 'partner', organisationId: ids.dup },
+  ]);
+  ids.both = both.id;
+
+  const cm = async (subject: string, orgs: number[]) => {
+    const [m] = await db.insert(contactMoments).values({ occurredOn: '2021-04-01', kind: 'call', subject, createdBy: admin.id }).returning();
+    for (const o of orgs) await db.insert(contactMomentOrganisations).values({ contactMomentId: m.id, organisationId: o });
+    return m.id;
+  };
+  ids.cmBoth = await cm('Met beide', [ids.keep, ids.dup]);
+  ids.cmDup = await cm('Met de dubbele', [ids.dup]);
+  ids.cmKeep = await cm('Met de behouden', [ids.keep]);
+  await db.insert(contactPersons).values({ name: 'Contact Dubbel', organisationId: ids.dup });
+
+  const [c1] = await db.insert(collaborations).values({ title: 'Samen met beide' }).returning();
+  const [c2] = await db.insert(collaborations).values({ title: 'Alleen de dubbele' }).returning();
+  await db.insert(collaborationPartners).values([
+    { collaborationId: c1.id, organisationId: ids.keep, role: 'Trekker' },
+    { collaborationId: c1.id, organisationId: ids.dup, role: 'Trekker' },
+    { collaborationId: c2.id, organisationId: ids.dup },
+  ]);
+  const [post] = await db.insert(boardPosts).values({ kind: 'offer', title: 'Aanbod', description: 'Tekst', validUntil: '2030-01-01', organisationId: ids.dup, postedBy: admin.id }).returning();
+  await db.insert(boardMessages).values({ postId: post.id, reactorId: admin.id, reactorOrganisationId: ids.dup, fromUserId: admin.id, body: 'Hallo' });
+  await db.insert(boardMatches).values({ postId: post.id, partnerOrganisationId: ids.dup, madeOn: '2024-01-01', createdBy: admin.id });
+  const [sp] = await db.insert(signalPoints).values({ municipalityId: ids.utrecht, organisationId: ids.dup, name: 'Signaalpunt Humanitas' }).returning();
+  const [sg] = await db
+    .insert(signals)
+    .values({ reference: 'SGN-TEST-0001', kind: 'worry', channel: 'form', receivedAt: new Date(), signallerType: 'neighbour', municipalityId: ids.utrecht, signalPointId: sp.id, organisationId: ids.dup })
+    .returning();
+  await db.insert(signalEvents).values({ signalId: sg.id, at: new Date(), kind: 'routed', organisationId: ids.dup });
+  await db.insert(apiKeys).values({ name: 'App', prefix: 'ete_test00', keyHash: 'hash-merge-test', organisationId: ids.dup, actions: ['signals:submit'] });
+});
+afterAll(async () => t.close());
+
+describe('MERGE_REFERENCES covers every reference to an organisation in the database', () => {
+  it('lists every foreign key to organisations and every other *organisation_id column', async () => {
+    const res = await t.db.execute<{ tbl: string; col: string }>(sql`
+      select c.relname as tbl, a.attname as col
+        from pg_constraint k
+        join pg_class c on c.oid = k.conrelid
+        join pg_attribute a on a.attrelid = k.conrelid and a.attnum = any(k.conkey)
+       where k.contype = 'f' and k.confrelid = 'organisations'::regclass
+      union
+      select table_name, column_name from information_schema.columns
+       where table_schema = 'public' and column_name like '%organisation_id'`);
+    const known = new Set(MERGE_REFERENCES.map((r) => `${r.table}.${r.column}`));
+    const found = res.rows.map((r) => `${r.tbl}.${r.col}`);
+    expect(found.filter((f) => !known.has(f))).toEqual([]);
+    // …and nothing listed that does not exist.
+    const all = new Set(found.concat(['organisations.merged_into_id']));
+    expect([...known].filter((k) => !all.has(k))).toEqual([]);
+  });
+});
+
+describe('merge pages: access and preview', () => {
+  it('is for the programme team only', async () => {
+    const c = await client('coord@test.example');
+    expect((await c.get(`/beheer/organisaties/${ids.keep}/samenvoegen`)).statusCode).toBe(403);
+    const before = await snapshot();
+    expect((await c.post(`/beheer/organisaties/${ids.keep}/samenvoegen`, { dubbel: String(ids.dup) })).statusCode).toBe(403);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('offers the likely duplicates and a search; the organisation page links to it', async () => {
+    const c = await client('admin@test.example');
+    expect((await c.get(`/beheer/organisaties/${ids.keep}`)).body).toContain(`href="/beheer/organisaties/${ids.keep}/samenvoegen"`);
+    const page = await c.get(`/beheer/organisaties/${ids.keep}/samenvoegen`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body.match(/<h1/g)).toHaveLength(1);
+    expect(page.body).toContain('Stichting Humanitas — Landelijk');
+    expect(page.body).toContain('Humanitas Utrecht — Utrecht');
+    expect(page.body).not.toContain('Zonnebloem —');
+    const search = await c.get(`/beheer/organisaties/${ids.keep}/samenvoegen?q=zonne`);
+    expect(search.body).toContain('Zonnebloem — Landelijk');
+  });
+
+  it('previews what moves, per table, before anything changes', async () => {
+    const c = await client('admin@test.example');
+    const before = await snapshot();
+    const res = await c.get(`/beheer/organisaties/${ids.keep}/samenvoegen?dubbel=${ids.dup}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/Contactmomenten<\/td><td[^>]*>2</);
+    expect(res.body).toMatch(/Lidmaatschappen van lokale coalities \(met hun data\)<\/td><td[^>]*>1</);
+    expect(res.body).toMatch(/Signalen \(als afhandelende organisatie\)<\/td><td[^>]*>1</);
+    expect(res.body).toContain('met de vroegste datum: 1 maart 2019');
+    expect(res.body).toContain('aangevuld met die van Stichting Humanitas: plaats, website');
+    expect(res.body).toContain('ook deze signalen');
+    expect(res.body).not.toMatch(/undefined|NaN|\[object/);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses merging an organisation with itself, with a clear message and nothing changed', async () => {
+    const c = await client('admin@test.example');
+    const before = await snapshot();
+    const get = await c.get(`/beheer/organisaties/${ids.keep}/samenvoegen?dubbel=${ids.keep}`);
+    expect(get.statusCode).toBe(422);
+    expect(get.body).toContain('niet met zichzelf samenvoegen');
+    const post = await c.post(`/beheer/organisaties/${ids.keep}/samenvoegen`, { dubbel: String(ids.keep) });
+    expect(post.statusCode).toBe(422);
+    expect(post.body).toContain('niet met zichzelf samenvoegen');
+    expect((await c.post(`/beheer/organisaties/${ids.keep}/samenvoegen`, { dubbel: 'x' })).statusCode).toBe(422);
+    expect((await c.get('/beheer/organisaties/999999/samenvoegen')).statusCode).toBe(404);
+    expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('merging keeps both histories', () => {
+  it('moves every reference in one go, soft-deletes the duplicate and logs counts', async () => {
+    const c = await client('admin@test.example');
+    const res = await c.post(`/beheer/organisaties/${ids.keep}/samenvoegen`, { dubbel: String(ids.dup) });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/beheer/organisaties/${ids.keep}`);
+
+    const dup = await org(ids.dup);
+    expect(dup.mergedIntoId).toBe(ids.keep);
+    expect(dup.deletedAt).not.toBeNull();
+    const keep = await org(ids.keep);
+    expect(keep).toMatchObject({ kvkNumber: '11111111', sector: 'Welzijn', website: 'https://www.humanitas.example.nl', city: 'Amsterdam', deletedAt: null });
+    expect((await org(ids.branch)).parentOrganisationId).toBe(ids.keep);
+
+    // Coalition memberships of both, with their own dates.
+    const memberships = await t.db.select().from(coalitionMembers).where(eq(coalitionMembers.organisationId, ids.keep)).orderBy(asc(coalitionMembers.startDate));
+    expect(memberships.map((m) => [m.role, m.startDate, m.endDate])).toEqual([
+      ['active', '2019-01-01', '2021-01-01'],
+      ['initiator', '2022-01-01', null],
+    ]);
+    // Contact moments of both appear under the kept one, none twice, none left at the duplicate.
+    const links = await t.db.select().from(contactMomentOrganisations).orderBy(asc(contactMomentOrganisations.contactMomentId));
+    expect(links.filter((l) => l.organisationId === ids.dup)).toEqual([]);
+    expect(links.filter((l) => l.organisationId === ids.keep).map((l) => l.contactMomentId)).toEqual([ids.cmBoth, ids.cmDup, ids.cmKeep]);
+    // One National Coalition membership, from the earliest declaration, with both pledges.
+    const nm = await t.db.select().from(nationalMembers).where(and(eq(nationalMembers.organisationId, ids.keep), sql`${nationalMembers.deletedAt} is null`));
+    expect(nm).toHaveLength(1);
+    expect(nm[0]).toMatchObject({ declarationDate: '2019-03-01', leftOn: null, pledgedActions: 'Maatjesprojecten\n\nThuisadministratie' });
+    expect(await t.db.select().from(nationalMembers).where(eq(nationalMembers.organisationId, ids.dup))).toEqual([]);
+
+    // Everything else points at the kept organisation.
+    for (const r of MERGE_REFERENCES) {
+      const left = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(r.table)} where ${sql.identifier(r.column)} = ${ids.dup}`);
+      expect(left.rows[0].n, `${r.table}.${r.column}`).toBe(0);
+    }
+    expect(await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.organisationId, ids.keep))).toHaveLength(2);
+    expect((await t.db.select().from(signals))[0].organisationId).toBe(ids.keep);
+    expect((await t.db.select().from(apiKeys))[0].organisationId).toBe(ids.keep);
+    const grants = await t.db.select().from(userRoles).where(eq(userRoles.userId, ids.both));
+    expect(grants.map((g) => g.organisationId)).toEqual([ids.keep]);
+    expect((await t.db.select().from(userRoles).where(eq(userRoles.userId, ids.partnerDup)))[0].organisationId).toBe(ids.keep);
+
+    // The audit entry lists counts, not personal data.
+    const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'merge'), eq(auditLog.entityId, String(ids.keep)))).orderBy(desc(auditLog.id));
+    expect(entry.details).toMatchObject({
+      duplicateId: ids.dup,
+      moved: { 'contact_moment_organisations.organisation_id': 2, 'coalition_members.organisation_id': 1, 'signals.organisation_id': 1, 'contact_persons.organisation_id': 1 },
+      nationalMembership: { earliest: '2019-03-01' },
+      filled: ['city', 'website'],
+    });
+    expect(JSON.stringify(entry.details)).not.toContain('Contact Dubbel');
+    const [dupEntry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'merge'), eq(auditLog.entityId, String(ids.dup))));
+    expect(dupEntry.details).toMatchObject({ mergedIntoId: ids.keep });
+
+    // The figures count the membership from the duplicate's earlier declaration.
+    expect((await programmeFigures(t.db, '2019-06-01')).nationalMembers.total).toBe(1);
+    // The partner of the duplicate now acts for the kept organisation.
+    const partner = await client('partner.dup@test.example');
+    expect((await partner.get(`/beheer/organisaties/${ids.keep}`)).statusCode).toBe(200);
+    expect((await partner.get(`/beheer/organisaties/${ids.dup}`)).statusCode).toBe(404);
+  });
+
+  it('refuses to merge into a merged organisation, or to merge a merged or deleted one', async () => {
+    const c = await client('admin@test.example');
+    const before = await snapshot();
+    const into = await c.post(`/beheer/organisaties/${ids.dup}/samenvoegen`, { dubbel: String(ids.third) });
+    expect(into.statusCode).toBe(422);
+    expect(into.body).toContain('Stichting Humanitas is al samengevoegd met Humanitas');
+    expect((await c.get(`/beheer/organisaties/${ids.dup}/samenvoegen`)).statusCode).toBe(422);
+    const again = await c.post(`/beheer/organisaties/${ids.third}/samenvoegen`, { dubbel: String(ids.dup) });
+    expect(again.statusCode).toBe(422);
+    expect(again.body).toContain('is al samengevoegd met Humanitas');
+    await t.db.update(organisations).set({ deletedAt: new Date() }).where(eq(organisations.id, ids.fourth));
+    const deleted = await mergeOrganisations(t.db, { label: 'test' }, ids.third, ids.fourth);
+    expect(deleted).toEqual({ ok: false, problem: 'Welzijn Amsterdam is verwijderd en kan niet meer worden samengevoegd.' });
+    const intoDeleted = await mergeOrganisations(t.db, { label: 'test' }, ids.fourth, ids.third);
+    expect(intoDeleted.ok).toBe(false);
+    await t.db.update(organisations).set({ deletedAt: null }).where(eq(organisations.id, ids.fourth));
+    expect(await snapshot()).toBe(before);
+  });
+});
