@@ -9,6 +9,10 @@ import type { OrganisationKind, ParticipationStatus } from '../modules/registry/
 import type { FieldCipher } from '../platform/crypto.js';
 import { seedBenchmarkDemo } from '../modules/benchmark/demo.js';
 import { seedSignalsDemo } from '../modules/signals/demo.js';
+import { seedCoalitionsDemo } from '../modules/network/demo-coalitions.js';
+import { seedCrmDemo } from '../modules/network/demo-crm.js';
+import { seedCollaborationsDemo } from '../modules/network/demo-collaborations.js';
+import { seedBoardDemo } from '../modules/matching/demo.js';
 import { importShippedProvinceBoundaries } from '../modules/benchmark/boundaries.js';
 import { boundaries } from '../modules/benchmark/schema.js';
 import { slug } from './slug.js';
@@ -88,6 +92,11 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<{ seeded:
     if (!hasBoundaries) await importShippedProvinceBoundaries(db, { label: 'demo-seed' });
     const result = await seedBenchmarkDemo(db, opts.cipher, { baseUrl: opts.baseUrl, log: opts.onProgress });
     await seedSignalsDemo(db, opts.cipher, { baseUrl: opts.baseUrl, helpdeskEmail: opts.helpdeskEmail ?? 'helpdesk@eentegeneenzaamheid.example', log: opts.onProgress });
+    // The network (issue 5), each part once: coalitions first, the board and collaborations look them up.
+    await seedCoalitionsDemo(db, { log: opts.onProgress });
+    await seedCrmDemo(db, { log: opts.onProgress });
+    await seedBoardDemo(db, { log: opts.onProgress });
+    await seedCollaborationsDemo(db, { log: opts.onProgress });
     return result;
   };
   if (done) return { seeded: false, logins, benchmarkLink: (await benchmark()).demoLink };
