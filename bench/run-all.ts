@@ -1,6 +1,7 @@
 /**
  * Runs every benchmark and writes docs/PERFORMANCE.md (and bench/results/latest.json).
- *   npm run bench            all benchmarks (about 5 minutes on 2 cores)
+ *   npm run bench            all benchmarks (about 16 minutes on 2 cores)
+ *   npm run bench -- --only=intake,network   re-measure some sections, keep the others
  *   npm run bench -- --quick shorter runs, for trying the scripts
  * Not part of `npm test`: timings depend on the machine and what else runs on it.
  */
@@ -12,11 +13,12 @@ import { machine } from './lib.js';
 import { benchBenchmarkResults, type BenchmarkResultsResult, type TimedRun } from './benchmark-results.js';
 import { benchSignalIntake, type SignalIntakeResult } from './signal-intake.js';
 import { benchSignalInbox, type SignalInboxResult } from './signal-inbox.js';
+import { benchNetwork, type NetworkBenchResult } from './network.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 
-const TARGETS = { restartMs: 3000, firstRunMs: 30_000, p95Ms: 50, rssMb: 200, benchmarkP95Ms: 150, intakeRate: 500, intakeP99Ms: 100, inboxP95Ms: 100 };
+const TARGETS = { restartMs: 3000, firstRunMs: 30_000, p95Ms: 50, rssMb: 200, benchmarkP95Ms: 150, intakeRate: 500, intakeP99Ms: 100, inboxP95Ms: 100, timelineP95Ms: 100, searchP95Ms: 50, figuresP95Ms: 200 };
 const ok = (good: boolean) => (good ? 'met' : '**not met**');
 
 function table(runs: LoadRun[]) {
@@ -137,7 +139,43 @@ ${timedTable(x.runs, x.baseline)}
 `;
 }
 
-function report(m: ReturnType<typeof machine>, s: StartupResult, l: LoadResult, b: BenchmarkResultsResult, i: SignalIntakeResult, x: SignalInboxResult): string {
+function networkSummary(n: NetworkBenchResult): string {
+  const rows = [
+    ...n.timeline.map((r) => `| network: ${r.name} (${n.data.mainMoments} contact moments), p95 | < ${TARGETS.timelineP95Ms} ms | ${r.p95} ms | ${ok(r.p95 < TARGETS.timelineP95Ms)} |`),
+    ...n.search.map((r) => `| network: ${r.name} (${n.data.posts} posts), p95 | < ${TARGETS.searchP95Ms} ms | ${r.p95} ms | ${ok(r.p95 < TARGETS.searchP95Ms)} |`),
+    ...n.figures.map((r) => `| network: ${r.name} (five years of history), p95 | < ${TARGETS.figuresP95Ms} ms | ${r.p95} ms | ${ok(r.p95 < TARGETS.figuresP95Ms)} |`),
+  ];
+  return rows.join('\n');
+}
+
+function networkSection(n: NetworkBenchResult): string {
+  const d = n.data;
+  return `## (g) The network: timeline, board search, programme figures (issue 5)
+
+bench/network.ts runs the app as \`serve\` with demo data on an embedded PostgreSQL and adds five years of synthetic history in
+SQL (bench/network-data.ts, fixed seed): **${d.contactMoments} contact moments** (${d.mainMoments} of them for Utrecht, each with one or
+two organisations), **${d.posts} board posts** (${d.openPosts} open and not expired; titles and descriptions composed from Dutch
+phrases, so a common word such as "vrijwilligers" matches thousands of posts), ${d.matches} matches, ${d.coalitions} coalitions with dated
+stages and ${d.coalitionMembers} memberships, ${d.nationalMembers} National Coalition members with local branches, ${d.collaborations}
+collaborations with status histories. Each page is requested ${n.timeline[0]?.requests ?? 0} times one after the other after a warm-up:
+the timeline as Utrecht's demo advisor, the board as the demo partner, the figures as the programme team.
+
+**Timeline** of a municipality (newest first, 25 per page, with the totals):
+
+${timedTable(n.timeline, n.timelineBaseline)}
+
+**Board search** (PostgreSQL full-text search with the Dutch stemmer on a generated, GIN-indexed \`tsvector\`):
+
+${timedTable(n.search, n.searchBaseline)}
+
+**Programme figures** at a date (every figure as of that date from the dated history rows):
+
+${timedTable(n.figures, n.figuresBaseline)}
+`;
+}
+
+function report(r: Results): string {
+  const { machine: m, startup: s, list: l, benchmark: b, intake: i, inbox: x, network: n } = r;
   const [page, api, base] = l.runs;
   const [steady, steadyApi] = l.fixedRate ?? [];
   const ratio = (r: LoadRun) => (base.p95 > 0 ? (r.p95 / base.p95).toFixed(1) : 'n/a');
@@ -153,7 +191,13 @@ Measured by \`npm run bench\` (bench/run-all.ts${quick ? ' with --quick' : ''}),
 | | |
 | --- | --- |
 | date | ${m.date} |
-| CPU | ${m.cpu} |
+${
+  r.measuredAt && new Set(Object.values(r.measuredAt).map((d) => d.slice(0, 13))).size > 1
+    ? `| sections measured at | ${Object.entries(r.measuredAt)
+        .map(([k, d]) => `${k} ${d.slice(0, 16).replace('T', ' ')} UTC`)
+        .join('; ')} (\`npm run bench -- --only=…\` re-measures single sections) |\n`
+    : ''
+}| CPU | ${m.cpu} |
 | cores (nproc) | ${m.nproc} |
 | memory | ${m.memoryGb} GB |
 | Node.js | ${m.node} |
@@ -182,6 +226,7 @@ ${x.runs
   .filter((r) => r.name.startsWith('Inbox'))
   .map((r) => `| inbox with ${x.data.inDatabase} signals: ${r.name.replace(/^Inbox: /, '')}, p95 | < ${TARGETS.inboxP95Ms} ms | ${r.p95} ms | ${ok(r.p95 < TARGETS.inboxP95Ms)} |`)
   .join('\n')}
+${n ? networkSummary(n) : ''}
 
 ## (a) Start-up
 
@@ -257,6 +302,7 @@ VmRSS of the node process that runs the app (read from \`/proc/<pid>/status\`; t
 
 ${benchmarkSection(b)}
 ${signalSections(i, x)}
+${n ? networkSection(n) : ''}
 ## Reproduce
 
 \`\`\`sh
@@ -264,36 +310,67 @@ npm run bench             # about 12 minutes; rewrites this file
 npx tsx bench/benchmark-results.ts   # only the benchmark results pages (prints JSON)
 npx tsx bench/signal-intake.ts       # only the signal intake (prints JSON)
 npx tsx bench/signal-inbox.ts        # only the inbox (prints JSON)
+npx tsx bench/network.ts             # only the network: timeline, board search, figures (prints JSON)
+npm run bench -- --only=intake,network  # re-measure some sections, keep the others from bench/results/latest.json
 npm run bench -- --quick  # shorter runs
 npm run bench -- --report-only  # rewrite this file from bench/results/latest.json
 \`\`\`
 `;
 }
 
+type Results = {
+  machine: ReturnType<typeof machine>;
+  startup: StartupResult;
+  list: LoadResult;
+  benchmark: BenchmarkResultsResult;
+  intake: SignalIntakeResult;
+  inbox: SignalInboxResult;
+  network?: NetworkBenchResult;
+  /** When each section was measured (ISO date-time), for runs with --only. */
+  measuredAt?: Partial<Record<Section, string>>;
+};
+const SECTIONS = ['startup', 'list', 'benchmark', 'intake', 'inbox', 'network'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const RUNNERS: Record<Section, [string, () => Promise<unknown>]> = {
+  startup: ['(a) start-up', () => benchStartup(quick ? 2 : 5)],
+  list: ['(b, c) municipality list under load, memory', () => benchList(quick ? { seconds: 5, warmup: 2, repeats: 1 } : {})],
+  benchmark: ['(d) benchmark results pages, 10 editions × 350 municipalities × 60 questions', () => benchBenchmarkResults(quick ? { requests: 30, warmup: 5 } : {})],
+  intake: ['(e) signal intake through the partner API, with a SIGKILL', () => benchSignalIntake(quick ? { seconds: 8 } : {})],
+  inbox: ['(f) a signal point inbox with 150,000 signals', () => benchSignalInbox(quick ? { total: 30_000, mainSignals: 20_000, requests: 30, warmup: 5 } : {})],
+  network: ['(g) the network: timeline, board search, programme figures', () => benchNetwork(quick ? { requests: 30, warmup: 5, small: true } : {})],
+};
+
+function write(r: Results) {
+  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify(r, null, 2));
+  fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(r));
+}
+
 async function main() {
+  const latest = path.join(ROOT, 'bench/results/latest.json');
   if (process.argv.includes('--report-only')) {
     // Rewrites docs/PERFORMANCE.md from the last run's measurements (bench/results/latest.json), e.g. after a text change.
-    const r = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8'));
-    fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(r.machine, r.startup, r.list, r.benchmark, r.intake, r.inbox));
+    write(JSON.parse(fs.readFileSync(latest, 'utf8')) as Results);
     console.log('Rewrote docs/PERFORMANCE.md from bench/results/latest.json');
     return;
   }
+  // --only=intake,network re-measures those sections and keeps the others from latest.json.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') as Section[] | undefined;
+  if (only?.some((x) => !SECTIONS.includes(x))) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
+  const previous: Partial<Results> = only ? (JSON.parse(fs.readFileSync(latest, 'utf8')) as Results) : {};
   const m = machine();
   console.log(`Benchmarks on ${m.cpu}, ${m.nproc} cores, ${m.memoryGb} GB, Node ${m.node}`);
-  console.log('(a) start-up');
-  const startup = await benchStartup(quick ? 2 : 5);
-  console.log('(b, c) municipality list under load, memory');
-  const list = await benchList(quick ? { seconds: 5, warmup: 2, repeats: 1 } : {});
-  console.log('(d) benchmark results pages, 10 editions × 350 municipalities × 60 questions');
-  const bm = await benchBenchmarkResults(quick ? { requests: 30, warmup: 5 } : {});
-  console.log('(e) signal intake through the partner API, with a SIGKILL');
-  const intake = await benchSignalIntake(quick ? { seconds: 8 } : {});
-  console.log('(f) a signal point inbox with 150,000 signals');
-  const inbox = await benchSignalInbox(quick ? { total: 30_000, mainSignals: 20_000, requests: 30, warmup: 5 } : {});
-  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ machine: m, startup, list, benchmark: bm, intake, inbox }, null, 2));
-  fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'docs/PERFORMANCE.md'), report(m, startup, list, bm, intake, inbox));
+  const results: Record<string, unknown> = { ...previous, machine: m, measuredAt: { ...(previous.measuredAt ?? {}) } };
+  for (const section of SECTIONS) {
+    if (only && !only.includes(section)) continue;
+    const [title, run] = RUNNERS[section];
+    console.log(title);
+    results[section] = await run();
+    (results.measuredAt as Record<string, string>)[section] = new Date().toISOString();
+  }
+  write(results as Results);
   console.log('Wrote docs/PERFORMANCE.md and bench/results/latest.json');
 }
 
