@@ -419,6 +419,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /contactmomenten/:id/verwijderen': CRM_A,
   'POST /contactmomenten/:id/verwijderen': CRM_A,
   'GET /contactpersonen': CRM,
+  'GET /contactpersonen/export': CRM, // the persons in one's scope, as the list
   'GET /contactpersonen/nieuw': CRM,
   'POST /contactpersonen/nieuw': CRM,
   'GET /contactpersonen/:id': CRM_A,
@@ -430,6 +431,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /api/v1/contact-moments': CRM,
   // Tasks: its assignee, its creator (neither is a matrix user here), an advisor of its municipality, the programme team.
   'GET /taken': CRM,
+  'GET /taken/export': CRM, // one's own tasks (the programme team: also everyone's)
   'POST /taken/:id/afgerond': CRM_A,
   'POST /taken/:id/heropenen': CRM_A,
 
@@ -489,7 +491,8 @@ const EXPECTED: Record<string, Rule> = {
   'GET /vraag-en-aanbod/:id/match': POSTER_A,
   'POST /vraag-en-aanbod/:id/match': POSTER_A,
   'POST /vraag-en-aanbod/:id/match/:matchId/ongedaan-maken': POSTER_A,
-  // Moderation.
+  // Moderation, and the export of every post (no message texts).
+  'GET /vraag-en-aanbod/export': ADMIN,
   'GET /vraag-en-aanbod/:id/verwijderen': ADMIN,
   'POST /vraag-en-aanbod/:id/verwijderen': ADMIN,
   // A conversation: its reactor (A's: the matrix coordinator) and the poster's side; not the programme team.

@@ -441,3 +441,68 @@ describe('search over more posts than are counted', () => {
     expect(page.body).toContain('pagina 1 van 15');
   });
 });
+
+describe('export of the board (programme team)', () => {
+  it('exports every post that was not removed, with status, dates, on whose behalf and the numbers of conversations and matches; no message texts; audit-logged', async () => {
+    const matched = await insertPost(t, { kind: 'offer', title: 'Export: training gespreksvaardigheden', organisationId: s.ouderenfonds, postedBy: s.users.partner.id, status: 'matched', themes: ['volunteers', 'week'] });
+    await t.db.insert(boardMessages).values([
+      { postId: matched.id, reactorId: s.users.coordinator.id, fromUserId: s.users.coordinator.id, body: 'Geheime berichttekst van de coördinator' },
+      { postId: matched.id, reactorId: s.users.coordinator.id, fromUserId: s.users.partner.id, body: 'Antwoord van de partner' },
+      { postId: matched.id, reactorId: s.users.provider.id, fromUserId: s.users.provider.id, body: 'Tweede gesprek' },
+    ]);
+    await t.db.insert(boardMatches).values([
+      { postId: matched.id, partnerUserId: s.users.coordinator.id, madeOn: addDays(today(), -2), createdBy: s.users.partner.id },
+      { postId: matched.id, partnerUserId: s.users.provider.id, madeOn: addDays(today(), -1), createdBy: s.users.partner.id, deletedAt: new Date() },
+    ]);
+    const expired = await insertPost(t, { title: 'Export: verlopen vraag', coalitionId: s.coalitionUtrecht, postedBy: s.users.coordinator.id, validUntil: addDays(today(), -1) });
+    await insertPost(t, { title: 'Export: verwijderd door moderatie', organisationId: s.humanitas, postedBy: s.users.humanitas.id, deletedAt: new Date() });
+
+    for (const email of [s.users.partner.email, s.users.coordinator.email, s.users.handler.email]) {
+      expect((await (await as(t, email)).get('/vraag-en-aanbod/export?formaat=csv')).statusCode).toBe(403);
+    }
+    const admin = await as(t, s.users.admin.email);
+    expect((await admin.get('/vraag-en-aanbod')).body).toContain('href="/vraag-en-aanbod/export?formaat=csv"');
+    expect((await (await as(t, s.users.partner.email)).get('/vraag-en-aanbod')).body).not.toContain('/vraag-en-aanbod/export');
+    const res = await admin.get('/vraag-en-aanbod/export?formaat=csv');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toContain('vraag-en-aanbod');
+    const lines = res.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(lines[0]).toBe(
+      'id,kind,kind_label,title,status,status_label,placed_on,last_changed_on,valid_until,on_behalf_of_type,on_behalf_of,on_behalf_of_municipality,region,themes,sectors,conversations,matches,last_match_on',
+    );
+    const line = (id: number) => lines.find((l) => l.startsWith(`${id},`))!;
+    expect(line(matched.id)).toBe(
+      `${matched.id},offer,Aanbod,Export: training gespreksvaardigheden,matched,Match gemaakt,${today()},${today()},${matched.validUntil},organisatie,Ouderenfonds,landelijk,landelijk,Vrijwilligers; Week tegen Eenzaamheid,,2,1,${addDays(today(), -2)}`,
+    );
+    expect(line(expired.id)).toContain(',expired,Verlopen,');
+    expect(line(expired.id)).toContain(',lokale coalitie,Utrecht tegen eenzaamheid,Utrecht,');
+    expect(res.body).not.toContain('Export: verwijderd door moderatie');
+    for (const text of ['Geheime berichttekst', 'Antwoord van de partner', 'Omschrijving', s.users.partner.email]) expect(res.body).not.toContain(text);
+    expect(await lastAudit(t, 'board_post')).toMatchObject({ action: 'export', actorUserId: s.users.admin.id, details: { format: 'csv', rows: lines.length - 1 } });
+    const xlsx = await admin.get('/vraag-en-aanbod/export?formaat=xlsx');
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+  });
+});
+
+describe('rate limits on routes that can send interest mails', () => {
+  it('limits editing and reopening a post per address, like posting', async () => {
+    const post = await insertPost(t, { title: 'Bericht om te wijzigen', organisationId: s.ouderenfonds, postedBy: s.users.partner.id });
+    const limited = await createTestApp({ database: t.database, env: { RATE_LIMIT_PER_MINUTE: '1' } }); // the mailing routes allow 30 a minute
+    try {
+      const partner = new TestClient(limited.app);
+      await partner.login(s.users.partner.email);
+      const before = await postRow(post.id);
+      const edits: number[] = [];
+      for (let i = 0; i < 31; i++) edits.push((await partner.post(`/vraag-en-aanbod/${post.id}/bewerken`, postForm({ title: '' }))).statusCode);
+      expect(edits.slice(0, 30).every((c) => c === 422)).toBe(true);
+      expect(edits[30]).toBe(429);
+      const reopens: number[] = [];
+      for (let i = 0; i < 31; i++) reopens.push((await partner.post(`/vraag-en-aanbod/${post.id}/heropenen`)).statusCode);
+      expect(reopens.slice(0, 30).every((c) => c === 303)).toBe(true);
+      expect(reopens[30]).toBe(429);
+      expect(await postRow(post.id)).toEqual(before);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   ErrorSummary,
   Heading,
   Link,
+  listUrl,
   P,
   Pagination,
   RadioGroup,
@@ -28,13 +29,14 @@ import {
 } from '../../platform/views/components.js';
 import { listProvinces } from '../registry/service.js';
 import { municipalityOptions } from '../registry/organisations-service.js';
-import { ConfirmForm, nlDate } from '../registry/ui.js';
+import { ConfirmForm, nlDate, sendAuditedExport } from '../registry/ui.js';
 import { z } from 'zod';
 import { BOARD_THEMES, MAX_VALID_DAYS, POST_KINDS, POST_KIND_LABELS, type BoardTheme, type PostKind } from './model.js';
 import { COALITION_SECTORS } from '../network/model.js';
 import { searchPosts, COUNT_CAP, type BoardSearch, type RegionFilter } from './search.js';
 import {
   addDays,
+  boardExportTable,
   createPost,
   DESCRIPTION_MAX,
   dmy,
@@ -113,6 +115,26 @@ function BoardLinks({ p }: { p: Principal }) {
         <Link href={`${BASE}/interesses`}>Mijn interesses (e-mail bij nieuwe berichten)</Link>
       </li>
     </ul>
+  );
+}
+
+/** Programme team: the export of every post (not the search results). */
+function BoardExport({ p }: { p: Principal }) {
+  if (!can(p, 'board:moderate')) return null;
+  return (
+    <section aria-labelledby="board-export">
+      <h2 class="utrecht-heading-2" id="board-export">
+        Alle berichten exporteren
+      </h2>
+      <P>Voor het programmateam: alle berichten (ook verlopen en ingetrokken) met status, data, namens wie en het aantal gesprekken en matches. Zonder berichtteksten.</P>
+      <p class="utrecht-paragraph">
+        <Link href={listUrl(`${BASE}/export`, {}, { formaat: 'csv' })}>CSV</Link>
+        {' · '}
+        <Link href={listUrl(`${BASE}/export`, {}, { formaat: 'csv', scheidingsteken: 'puntkomma' })}>CSV met puntkomma (Nederlandse Excel)</Link>
+        {' · '}
+        <Link href={listUrl(`${BASE}/export`, {}, { formaat: 'xlsx' })}>Excel (XLSX)</Link>
+      </p>
+    </section>
   );
 }
 
@@ -468,6 +490,7 @@ export async function boardRoutes(app: FastifyInstance) {
           </ol>
         )}
         <Pagination base={BASE} query={query} total={result.rankedWindow ?? result.total} />
+        <BoardExport p={p} />
       </Page>
     ));
   });
@@ -590,7 +613,8 @@ export async function boardRoutes(app: FastifyInstance) {
     return editPage(reply, post, { values: postValues(post), errors: {} });
   });
 
-  app.post(`${BASE}/:id/bewerken`, async (req, reply) => {
+  // Editing (or reopening) an open post notifies saved interests: rate-limited like posting.
+  app.post(`${BASE}/:id/bewerken`, mailingRouteConfig(app), async (req, reply) => {
     const { post, t } = await manageable(req);
     const values = formValues(req.body);
     const parsed = parseForm(postFormSchema(t).omit({ onBehalf: true }), values);
@@ -626,7 +650,7 @@ export async function boardRoutes(app: FastifyInstance) {
     return reply.redirect(`${BASE}/mijn`, 303);
   });
 
-  app.post(`${BASE}/:id/heropenen`, async (req, reply) => {
+  app.post(`${BASE}/:id/heropenen`, mailingRouteConfig(app), async (req, reply) => {
     const { post, t } = await manageable(req);
     const r = await setPostStatus(db, req.auditCtx(), mailDeps(app), post, 'open', t);
     if (!r.ok) {
@@ -638,6 +662,12 @@ export async function boardRoutes(app: FastifyInstance) {
   });
 
   // ---- Moderation
+
+  /** Every post (not removed) with status, dates, on whose behalf and its numbers of conversations and matches; no message texts. */
+  app.get(`${BASE}/export`, async (req, reply) => {
+    req.authorize('board:moderate');
+    return sendAuditedExport(db, req, reply, await boardExportTable(db, today()), { filename: 'vraag-en-aanbod', filters: {} });
+  });
 
   const removeSchema = z.object({ reason: optionalText(500) });
   const removePage = (reply: FastifyReply, post: PostRow, form: FormState, status = 200) =>

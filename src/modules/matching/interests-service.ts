@@ -21,8 +21,10 @@ import { nlDate } from '../registry/ui.js';
  * ON CONFLICT DO NOTHING — the unique index makes a second run, or a later edit of the same
  * post, insert nothing — and queues one e-mail per newly notified user in the outbox of the same
  * transaction. So either the post, its notification rows and its mails are all committed, or
- * none is; the outbox (delivery job + sweep) then delivers each mail once. A user with several
- * matching interests gets one mail.
+ * none is; the outbox (delivery job + sweep) then delivers each mail once. A user gets at most one
+ * mail per post: several matching interests give one mail, and a second interest that matches
+ * only after a later edit is recorded without a second mail. (Deleting an interest deletes its
+ * notification rows: a new interest that matches the same post later can mail once more.)
  */
 
 /** At most this many saved interests per user. */
@@ -128,10 +130,16 @@ export async function notifyInterests(db: Db, deps: { helpdeskEmail: string; bas
       on conflict (interest_id, post_id) do nothing
       returning interest_id
     )
+    -- One mail per user and post: not to a user who was already notified about this post through
+    -- another interest (a second interest that only matches after an edit is recorded, not mailed).
+    -- The main query sees the table as it was before this statement's insert.
     select distinct u.id as user_id, u.email, u.name
       from fresh f
       join ${boardInterests} i on i.id = f.interest_id
       join ${users} u on u.id = i.user_id
+     where not exists (
+       select 1 from ${boardNotifications} n join ${boardInterests} ni on ni.id = n.interest_id
+        where n.post_id = ${postId} and ni.user_id = u.id)
      order by u.id`);
   if (!rows.length) return [];
   const [post] = await db.execute<{ kind: PostKind; title: string; themes: string[]; valid_until: string; province: string | null; poster: string }>(sql`

@@ -72,6 +72,22 @@ describe('notifications of new posts', () => {
     expect(await interestMails()).toEqual([s.users.admin.email, s.users.coordinator.email, s.users.humanitas.email].sort());
   });
 
+  it('mails a user at most once per post: a second interest that only matches after a later edit is recorded, not mailed', async () => {
+    const [second] = await addInterest(s.users.coordinator.id, ['knowledge']).returning();
+    const mailsToCoordinator = async () => (await t.db.select().from(outbox).where(and(eq(outbox.kind, 'board_interest'), eq(outbox.toAddress, s.users.coordinator.email)))).length;
+    const before = await mailsToCoordinator();
+    const partner = await as(t, s.users.partner.email);
+    const res = await partner.post(
+      `/vraag-en-aanbod/${postId}/bewerken`,
+      postForm({ kind: 'request', title: 'Vrijwilligers gezocht voor de Week tegen Eenzaamheid (Utrecht)', themes: ['volunteers', 'week', 'funding', 'knowledge'], region: 'PV26' }),
+    );
+    expect(res.statusCode).toBe(303);
+    // The new interest's notification is recorded (so it never mails later either), but no second mail about this post.
+    expect(await t.db.select().from(boardNotifications).where(and(eq(boardNotifications.interestId, second.id), eq(boardNotifications.postId, postId)))).toHaveLength(1);
+    expect(await mailsToCoordinator()).toBe(before);
+    expect(await interestMails()).toEqual([s.users.admin.email, s.users.coordinator.email, s.users.humanitas.email].sort());
+  });
+
   it('a national post reaches interests in every province', async () => {
     const before = (await interestMails()).length;
     const humanitas = await as(t, s.users.humanitas.email);

@@ -8,11 +8,12 @@ import { isIsoDate, normaliseDate } from '../../platform/http/forms.js';
 import { dispatchMail, queueMail } from '../../platform/mail/outbox.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { FieldErrors } from '../../platform/views/components.js';
+import type { TableColumn } from '../../platform/tabular.js';
 import { municipalities, organisations, provinces } from '../registry/schema.js';
 import { coalitions } from '../network/schema.js';
-import { COALITION_SECTORS } from '../network/model.js';
+import { COALITION_SECTOR_LABELS, COALITION_SECTORS, type CoalitionSector } from '../network/model.js';
 import { boardMatches, boardMessages, boardPosts } from './schema.js';
-import { BOARD_THEMES, MAX_VALID_DAYS, POST_KINDS, type PostKind, type PostStatus } from './model.js';
+import { BOARD_THEME_LABELS, BOARD_THEMES, MAX_VALID_DAYS, POST_KIND_LABELS, POST_KINDS, POST_STATUS_LABELS, type BoardTheme, type PostKind, type PostStatus } from './model.js';
 import { notifyInterests } from './interests-service.js';
 
 /**
@@ -400,4 +401,100 @@ export async function removePost(db: Db, ctx: AuditContext, deps: MailDeps, post
       );
     }
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export for the programme team (board:moderate)
+
+export interface BoardExportRow {
+  id: number;
+  kind: PostKind;
+  title: string;
+  status: PostStatus;
+  validUntil: string;
+  placedOn: string;
+  updatedOn: string;
+  onBehalfKind: 'organisation' | 'coalition';
+  onBehalfOf: string;
+  onBehalfMunicipality: string | null;
+  province: string | null;
+  municipality: string | null;
+  themes: string[];
+  sectors: string[];
+  conversations: number;
+  matches: number;
+  lastMatchOn: string | null;
+}
+
+/** The status as the board shows it: an open post past its valid-until date is "expired". */
+const exportStatus = (r: Pick<BoardExportRow, 'status' | 'validUntil'>, today: string) => (r.status === 'open' && r.validUntil < today ? 'expired' : r.status);
+const EXPORT_STATUS_LABELS: Record<string, string> = { ...POST_STATUS_LABELS, expired: 'Verlopen' };
+
+/**
+ * Every post on the board (removed ones excluded: moderation takes them out of every figure),
+ * newest first: status, dates, on whose behalf, and the number of conversations and matches.
+ * No descriptions, no message texts and no user names: the export is about the board's use and
+ * impact, not about people (free text can hold personal details).
+ */
+export async function boardExportTable(db: Db, today: string) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select p.id, p.kind, p.title, p.status, p.valid_until::text as valid_until,
+           (p.created_at at time zone 'Europe/Amsterdam')::date::text as placed_on,
+           (p.updated_at at time zone 'Europe/Amsterdam')::date::text as updated_on,
+           case when p.organisation_id is not null then 'organisation' else 'coalition' end as on_behalf_kind,
+           coalesce(o.name, c.name) as on_behalf_of,
+           coalesce(om.name, cm.name) as on_behalf_municipality,
+           pr.name as province, m.name as municipality, p.themes, p.sectors,
+           (select count(distinct bm.reactor_id)::int from ${boardMessages} bm where bm.post_id = p.id) as conversations,
+           (select count(*)::int from ${boardMatches} x where x.post_id = p.id and x.deleted_at is null) as matches,
+           (select max(x.made_on)::text from ${boardMatches} x where x.post_id = p.id and x.deleted_at is null) as last_match_on
+      from ${boardPosts} p
+      left join ${organisations} o on o.id = p.organisation_id
+      left join ${municipalities} om on om.id = o.municipality_id
+      left join ${coalitions} c on c.id = p.coalition_id
+      left join ${municipalities} cm on cm.id = c.municipality_id
+      left join ${provinces} pr on pr.id = p.province_id
+      left join ${municipalities} m on m.id = p.municipality_id
+     where p.deleted_at is null
+     order by p.created_at desc, p.id desc`);
+  const out: BoardExportRow[] = rows.map((r) => ({
+    id: Number(r.id),
+    kind: r.kind as PostKind,
+    title: String(r.title),
+    status: r.status as PostStatus,
+    validUntil: String(r.valid_until),
+    placedOn: String(r.placed_on),
+    updatedOn: String(r.updated_on),
+    onBehalfKind: r.on_behalf_kind as BoardExportRow['onBehalfKind'],
+    onBehalfOf: String(r.on_behalf_of ?? ''),
+    onBehalfMunicipality: (r.on_behalf_municipality as string) ?? null,
+    province: (r.province as string) ?? null,
+    municipality: (r.municipality as string) ?? null,
+    themes: (r.themes as string[]) ?? [],
+    sectors: (r.sectors as string[]) ?? [],
+    conversations: Number(r.conversations),
+    matches: Number(r.matches),
+    lastMatchOn: (r.last_match_on as string) ?? null,
+  }));
+  const columns: TableColumn<BoardExportRow>[] = [
+    { header: 'id', value: (r) => r.id },
+    { header: 'kind', value: (r) => r.kind },
+    { header: 'kind_label', value: (r) => POST_KIND_LABELS[r.kind] ?? r.kind },
+    { header: 'title', value: (r) => r.title },
+    { header: 'status', value: (r) => exportStatus(r, today) },
+    { header: 'status_label', value: (r) => EXPORT_STATUS_LABELS[exportStatus(r, today)] ?? r.status },
+    { header: 'placed_on', value: (r) => r.placedOn },
+    { header: 'last_changed_on', value: (r) => r.updatedOn },
+    { header: 'valid_until', value: (r) => r.validUntil },
+    { header: 'on_behalf_of_type', value: (r) => (r.onBehalfKind === 'organisation' ? 'organisatie' : 'lokale coalitie') },
+    { header: 'on_behalf_of', value: (r) => r.onBehalfOf },
+    { header: 'on_behalf_of_municipality', value: (r) => r.onBehalfMunicipality ?? 'landelijk' },
+    { header: 'region', value: (r) => (r.province ? [r.province, r.municipality].filter(Boolean).join(', ') : 'landelijk') },
+    { header: 'themes', value: (r) => r.themes.map((x) => BOARD_THEME_LABELS[x as BoardTheme] ?? x).join('; ') },
+    { header: 'sectors', value: (r) => r.sectors.map((x) => COALITION_SECTOR_LABELS[x as CoalitionSector] ?? x).join('; ') },
+    { header: 'conversations', value: (r) => r.conversations },
+    { header: 'matches', value: (r) => r.matches },
+    { header: 'last_match_on', value: (r) => r.lastMatchOn },
+  ];
+  return { entity: 'board_post', sheetName: 'Vraag en aanbod', columns, rows: out };
 }

@@ -167,8 +167,13 @@ export function coalitionScopeCondition(p: Principal): SQL | undefined {
   );
 }
 
-/** A membership row that applies on `day` (start ≤ day < end). */
-const activeOn = (day: string) => sql`cm.deleted_at is null and cm.start_date <= ${day} and (cm.end_date is null or cm.end_date > ${day})`;
+/**
+ * A membership row that applies on `day` (start ≤ day < end), of an organisation that was not
+ * deleted (as in the programme figures: a deleted organisation was a mistake).
+ */
+const activeOn = (day: string) =>
+  sql`cm.deleted_at is null and cm.start_date <= ${day} and (cm.end_date is null or cm.end_date > ${day})
+      and exists (select 1 from ${organisations} mo where mo.id = cm.organisation_id and mo.deleted_at is null)`;
 
 function stageSql(day: string) {
   return sql<string | null>`(select s.stage from ${coalitionStages} s where s.coalition_id = ${coalitions.id} and s.deleted_at is null and s.from_date <= ${day} order by s.from_date desc, s.id desc limit 1)`;
@@ -325,7 +330,8 @@ export async function listMembers(db: Db, coalitionIds: number[]) {
     .innerJoin(organisations, eq(organisations.id, coalitionMembers.organisationId))
     .leftJoin(orgMunicipality, eq(orgMunicipality.id, organisations.municipalityId))
     .leftJoin(parentOrg, eq(parentOrg.id, organisations.parentOrganisationId))
-    .where(and(inArray(coalitionMembers.coalitionId, coalitionIds), isNull(coalitionMembers.deletedAt)))
+    // Memberships of deleted organisations are left out, as in the programme figures (merged ones were moved).
+    .where(and(inArray(coalitionMembers.coalitionId, coalitionIds), isNull(coalitionMembers.deletedAt), isNull(organisations.deletedAt)))
     .orderBy(asc(organisations.name), asc(coalitionMembers.startDate), asc(coalitionMembers.id));
 }
 

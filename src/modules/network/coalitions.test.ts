@@ -384,6 +384,23 @@ describe('the list of coalitions', () => {
   });
 });
 
+describe('memberships of deleted organisations', () => {
+  it('are left out of the coalition page, the list (members, kartrekker) and the member export, as in the figures', async () => {
+    const [amsterdam] = await t.db.select().from(coalitions).where(and(eq(coalitions.municipalityId, ids.amsterdam), isNull(coalitions.deletedAt)));
+    const gone = (await t.db.insert(organisations).values({ name: 'Verwijderde Stichting Oost', kind: 'welfare', municipalityId: ids.amsterdam, deletedAt: new Date() }).returning())[0].id;
+    await t.db.insert(coalitionMembers).values({ coalitionId: amsterdam.id, organisationId: gone, role: 'kartrekker', sector: 'care_welfare', startDate: '2022-05-01', contactName: 'Oud Contact' });
+    const admin = await client('admin@test.example');
+    const page = await admin.get('/coalities/GM0363');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Verwijderde Stichting Oost');
+    expect((await admin.get('/coalities?zonderKartrekker=ja')).body).toContain('Amsterdam verbindt');
+    const list = (await admin.get('/coalities/export?formaat=csv')).body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(list.find((l) => l.startsWith('GM0363,'))).toMatch(/,2022-04-01,,,0$/);
+    const members = await admin.get('/coalities/leden/export?formaat=csv');
+    expect(members.body).not.toContain('Verwijderde Stichting Oost');
+  });
+});
+
 describe('a joint approach has one coalition', () => {
   it('is created from a member municipality, anchored at the primary one, and shown for each member', async () => {
     const c = await client('coord.coevorden@test.example');

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/index.js';
-import { scopeOf, type Principal } from '../../platform/access.js';
+import { roleScope, scopeOf, type Principal } from '../../platform/access.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
 import { isIsoDate, normaliseDate } from '../../platform/http/forms.js';
 import type { TableColumn } from '../../platform/tabular.js';
@@ -154,15 +154,18 @@ function partnerCondition(key: string | undefined): SQL | undefined {
 }
 
 /**
- * "Mine": collaborations a user takes part in — through their organisation (partner, provider)
- * or one of its local branches, or through their municipalities (coordinator, advisor): the
- * municipality itself or its coalition as partner. Undefined for the programme team.
+ * "Mine": collaborations a user takes part in — through the organisation of their partner grant
+ * or one of its local branches, or through the municipalities of their coordinator or advisor
+ * grants: the municipality itself or its coalition as partner. Only the roles that may read
+ * collaborations count (a provider grant does not, nor a signal role's organisation).
+ * Undefined for the programme team.
  */
 export function mineCondition(p: Principal): SQL | undefined {
-  const s = scopeOf(p);
-  if (s.all) return undefined;
-  const orgs = s.organisationIds;
-  const munis = s.municipalityIds;
+  if (scopeOf(p).all) return undefined;
+  const orgs = p.roles.some((g) => g.role === 'partner') ? roleScope(p, 'partner').organisationIds : [];
+  const munis = [
+    ...new Set((['municipality_coordinator', 'advisor'] as const).flatMap((role) => (p.roles.some((g) => g.role === role) ? roleScope(p, role).municipalityIds : []))),
+  ];
   const parts: SQL[] = [];
   if (orgs.length) {
     parts.push(sql`cp.organisation_id in (${sql.join(orgs.map((id) => sql`${id}`), sql`, `)})`);

@@ -213,6 +213,28 @@ describe('access: read-only for partners, coordinators and advisors; nothing for
     expect((await advisor.get(`/samenwerkingen/${ids.collab}/partners`)).statusCode).toBe(403);
   });
 
+  it('"mine" counts partner grants only, like reading: a provider grant of a partner organisation adds nothing', async () => {
+    // A coordinator of Amsterdam (no collaborations) who is also a provider at the supermarket chain, whose branch is a partner.
+    await createUser(t.db, 'coord.provider@test.example', [
+      { role: 'municipality_coordinator', municipalityId: ids.amsterdam },
+      { role: 'provider', organisationId: ids.super },
+    ]);
+    const c = await client('coord.provider@test.example');
+    const list = await c.get('/samenwerkingen');
+    expect(list.statusCode).toBe(200);
+    const own = list.body.slice(list.body.indexOf('Samenwerkingen in uw gemeente(n)'), list.body.indexOf('Alle samenwerkingen'));
+    expect(own).toContain('Er zijn (nog) geen samenwerkingen met uw gemeente of lokale coalitie.');
+    expect(own).not.toContain('Pilot boodschappenmaatje');
+    // The same organisation as a partner grant does count.
+    await createUser(t.db, 'coord.partner@test.example', [
+      { role: 'municipality_coordinator', municipalityId: ids.amsterdam },
+      { role: 'partner', organisationId: ids.super },
+    ]);
+    const p = await (await client('coord.partner@test.example')).get('/samenwerkingen');
+    const ownP = p.body.slice(p.body.indexOf('Samenwerkingen van uw organisatie'), p.body.indexOf('Alle samenwerkingen'));
+    expect(ownP).toContain('Pilot boodschappenmaatje');
+  });
+
   it('signal staff get 403; an unknown id 404', async () => {
     const c = await client('handler@test.example');
     expect((await c.get('/samenwerkingen')).statusCode).toBe(403);

@@ -173,7 +173,7 @@ export async function collaborationRoutes(app: FastifyInstance) {
     ]);
     const query = toQuery(f);
     const form = { values: { q: f.q, status: f.status, partner: f.partner }, errors: {} };
-    const isPartner = p.roles.some((g) => g.role === 'partner' || g.role === 'provider');
+    const isPartner = p.roles.some((g) => g.role === 'partner');
     return reply.page({ title: TITLE }, (ctx) => (
       <Page ctx={ctx} title={TITLE} crumbs={[CRUMBS[0], { label: 'Samenwerkingen' }]}>
         <Heading>{TITLE}</Heading>

@@ -11,6 +11,7 @@ import { dispatchMail, queueMail } from '../../platform/mail/outbox.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { FieldErrors } from '../../platform/views/components.js';
 import type { TableColumn } from '../../platform/tabular.js';
+import { amsterdamDate } from '../../platform/time.js';
 import { municipalities, organisations } from '../registry/schema.js';
 import { likePattern, MSG as ORG_MSG, optional } from '../registry/organisations-service.js';
 import { contactMomentOrganisations, contactMomentPersons, contactMoments, contactPersons, networkTasks } from './schema.js';
@@ -906,6 +907,8 @@ const personColumns = {
   name: contactPersons.name,
   organisationId: contactPersons.organisationId,
   organisationName: organisations.name,
+  /** The organisation's municipality; null for a national organisation (or no organisation). */
+  organisationMunicipalityId: organisations.municipalityId,
   municipalityName: municipalities.name,
   jobTitle: contactPersons.jobTitle,
   email: contactPersons.email,
@@ -944,6 +947,30 @@ export async function listPersons(db: Db, p: Principal, f: PersonFilter) {
 }
 
 export type PersonRow = NonNullable<Awaited<ReturnType<typeof getPerson>>>;
+
+/**
+ * Who may edit or remove a contact person (besides reading it): whoever may log contact moments,
+ * except that persons of national organisations are the programme team's — removing one clears
+ * their contact details for everyone, so an advisor (who sees them) may not.
+ */
+export function mayChangePerson(p: Principal, x: Pick<PersonRow, 'organisationId' | 'organisationMunicipalityId'>): boolean {
+  const national = x.organisationId !== null && x.organisationMunicipalityId === null;
+  return national ? can(p, 'contact:log', { municipalityId: null }) : can(p, 'contact:log');
+}
+
+type PersonListRow = Awaited<ReturnType<typeof listPersons>>['rows'][number];
+
+/** The contact persons export: the list's columns plus the business e-mail and phone (audit-logged as an export). */
+export const PERSON_EXPORT_COLUMNS: TableColumn<PersonListRow>[] = [
+  { header: 'id', value: (r) => r.id },
+  { header: 'name', value: (r) => r.name },
+  { header: 'job_title', value: (r) => r.jobTitle },
+  { header: 'organisation', value: (r) => r.organisationName },
+  { header: 'municipality', value: (r) => (r.organisationId ? (r.municipalityName ?? 'landelijk') : null) },
+  { header: 'email', value: (r) => r.email },
+  { header: 'phone', value: (r) => r.phone },
+  { header: 'contact_moments', value: (r) => r.moments },
+];
 
 /** One contact person `p` may see (not deleted), or null. */
 export async function getPerson(db: Db, p: Principal, id: number) {
@@ -1076,5 +1103,21 @@ export async function setTaskDone(db: Db, actx: AuditContext, p: Principal, task
 }
 
 export const isOverdue = (t: { dueDate: string; doneAt: Date | null }, today: string) => !t.doneAt && t.dueDate < today;
+
+/** The tasks export (the rows of "Mijn taken" with its filters); `today` decides "overdue". */
+export function taskExportColumns(today: string): TableColumn<TaskRow>[] {
+  return [
+    { header: 'id', value: (r) => r.id },
+    { header: 'title', value: (r) => r.title },
+    { header: 'due_date', value: (r) => r.dueDate },
+    { header: 'status', value: (r) => (r.doneAt ? 'afgerond' : isOverdue(r, today) ? 'te laat' : 'open') },
+    { header: 'done_on', value: (r) => (r.doneAt ? amsterdamDate(r.doneAt) : null) },
+    { header: 'assignee', value: (r) => r.assigneeName },
+    { header: 'contact_moment_id', value: (r) => r.contactMomentId },
+    { header: 'contact_moment_subject', value: (r) => r.momentSubject },
+    { header: 'cbs_code', value: (r) => r.municipalityCode },
+    { header: 'municipality', value: (r) => r.municipalityName ?? (r.contactMomentId ? 'landelijk' : null) },
+  ];
+}
 
 export { CONTACT_KIND_LABELS, PILLAR_LABELS };

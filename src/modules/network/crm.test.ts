@@ -388,3 +388,59 @@ describe('contact persons', () => {
     expect((await a.get(`/contactpersonen/${x.id}`)).statusCode).toBe(404);
   });
 });
+
+describe('contact persons: export, and persons of national organisations', () => {
+  it('exports the contact persons the user may see (with e-mail and phone), with the search; audit-logged; coordinators 403', async () => {
+    const [inScope] = await t.db.insert(contactPersons).values({ name: 'Exportpersoon Groningen', organisationId: ids.orgGroningen, jobTitle: 'Beleidsadviseur', email: 'export.groningen@wij.example.nl', phone: '050 765 43 21' }).returning();
+    await t.db.insert(contactPersons).values({ name: 'Exportpersoon Utrecht', organisationId: ids.orgUtrecht, email: 'export.utrecht@example.nl' });
+    await t.db.insert(contactPersons).values({ name: 'Exportpersoon Verwijderd', organisationId: ids.orgGroningen, deletedAt: new Date() });
+    const a = await client('adviseur.a@test.example');
+    const list = await a.get('/contactpersonen?q=Exportpersoon');
+    expect(list.body).toContain('href="/contactpersonen/export?q=Exportpersoon&amp;formaat=csv"');
+    const csv = await a.get('/contactpersonen/export?q=Exportpersoon&formaat=csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('contactpersonen');
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(lines[0]).toBe('id,name,job_title,organisation,municipality,email,phone,contact_moments');
+    expect(lines.slice(1)).toEqual([`${inScope.id},Exportpersoon Groningen,Beleidsadviseur,WIJ Groningen,Groningen,export.groningen@wij.example.nl,050 765 43 21,0`]);
+    expect(await lastAudit('contact_person')).toMatchObject({ action: 'export', actorUserId: ids.advisorA, details: { rows: 1, format: 'csv', filters: { q: 'Exportpersoon' } } });
+    const xlsx = await a.get('/contactpersonen/export?formaat=xlsx');
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+    const admin = await client('admin@test.example');
+    const all = await admin.get('/contactpersonen/export?q=Exportpersoon&formaat=csv');
+    expect(all.body).toContain('Exportpersoon Utrecht');
+    expect(all.body).not.toContain('Exportpersoon Verwijderd');
+    const coord = await client('coord@test.example');
+    expect((await coord.get('/contactpersonen/export?formaat=csv')).statusCode).toBe(403);
+  });
+
+  it('lets an advisor read a person of a national organisation but not change or remove it (403, nothing changes); the programme team may', async () => {
+    const [x] = await t.db.insert(contactPersons).values({ name: 'Lotte Landelijk', organisationId: ids.orgNational, jobTitle: 'Programmamanager', email: 'lotte@ouderenfonds.example.nl', phone: '030 111 22 33' }).returning();
+    const row = async () => (await t.db.select().from(contactPersons).where(eq(contactPersons.id, x.id)))[0];
+    const before = await row();
+    const a = await client('adviseur.a@test.example');
+    const page = await a.get(`/contactpersonen/${x.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('lotte@ouderenfonds.example.nl');
+    expect(page.body).not.toContain(`href="/contactpersonen/${x.id}/bewerken"`);
+    expect(page.body).not.toContain(`href="/contactpersonen/${x.id}/verwijderen"`);
+    expect(page.body).toContain('Wijzigen en verwijderen doet het programmateam.');
+    const form = await a.get(`/contactpersonen/${x.id}/bewerken`);
+    expect(form.statusCode).toBe(403);
+    expect(form.body).toContain('Wijzigen en verwijderen doet het programmateam.');
+    expect((await a.get(`/contactpersonen/${x.id}/verwijderen`)).statusCode).toBe(403);
+    expect((await a.post(`/contactpersonen/${x.id}/bewerken`, { name: 'Gewijzigd', organisationId: String(ids.orgNational), jobTitle: '', email: '', phone: '' })).statusCode).toBe(403);
+    expect((await a.post(`/contactpersonen/${x.id}/verwijderen`)).statusCode).toBe(403);
+    expect(await row()).toEqual(before);
+    // A person of a local organisation in the advisor's municipality stays theirs to change.
+    const [local] = await t.db.insert(contactPersons).values({ name: 'Lokale Lieke', organisationId: ids.orgGroningen }).returning();
+    expect((await a.get(`/contactpersonen/${local.id}`)).body).toContain(`href="/contactpersonen/${local.id}/bewerken"`);
+    expect((await a.get(`/contactpersonen/${local.id}/bewerken`)).statusCode).toBe(200);
+    // The programme team changes and removes the national person.
+    const admin = await client('admin@test.example');
+    expect((await admin.get(`/contactpersonen/${x.id}`)).body).toContain(`href="/contactpersonen/${x.id}/verwijderen"`);
+    expect((await admin.post(`/contactpersonen/${x.id}/verwijderen`)).statusCode).toBe(303);
+    expect(await row()).toMatchObject({ email: null, phone: null, jobTitle: null, deletedAt: expect.any(Date) });
+  });
+});

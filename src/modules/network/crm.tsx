@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Principal } from '../../platform/access.js';
 import { audit } from '../../platform/audit.js';
-import { NotFoundError } from '../../platform/http/errors.js';
+import { ForbiddenError, NotFoundError } from '../../platform/http/errors.js';
 import { formValues, isIsoDate, listParams, normaliseDate, pathId } from '../../platform/http/forms.js';
 import { amsterdamDate } from '../../platform/time.js';
 import { Page, type Crumb, type PageContext } from '../../platform/views/layout.js';
@@ -30,6 +30,7 @@ import {
 } from '../../platform/views/components.js';
 import { ConfirmForm, nlDate, sendAuditedExport } from '../registry/ui.js';
 import { ExportLinks } from '../registry/tabular-views.js';
+import { EXPORT_ALL } from '../registry/exporters.js';
 import { getOrganisation, municipalityOptions } from '../registry/organisations-service.js';
 import { CONTACT_KIND_LABELS, CONTACT_KINDS, PILLAR_LABELS, PILLARS, type ContactKind, type Pillar } from './model.js';
 import { advisorUsers, assignedAdvisors, formatHours, formatMinutes, municipalityByCode } from './advisory-service.js';
@@ -49,11 +50,13 @@ import {
   isOverdue,
   listContactMoments,
   listPersons,
+  mayChangePerson,
   MOMENT_EXPORT_COLUMNS,
   MOMENT_SORTS,
   normaliseTags,
   organisationChoices,
   organisationOptions,
+  PERSON_EXPORT_COLUMNS,
   PERSON_FIELD_LABELS,
   personChoices,
   updateContactMoment,
@@ -77,7 +80,8 @@ import {
  *   GET+POST /contactmomenten/:id/bewerken | /verwijderen
  *   GET /contactmomenten/gemeente/:cbsCode             timeline of a municipality (newest first, 25 per page, totals)
  *   GET /contactmomenten/organisatie/:id               timeline of an organisation
- *   GET /contactpersonen, GET+POST /contactpersonen/nieuw, GET /contactpersonen/:id, GET+POST …/bewerken, …/verwijderen
+ *   GET /contactpersonen (+ /export), GET+POST /contactpersonen/nieuw, GET /contactpersonen/:id, GET+POST …/bewerken, …/verwijderen
+ *   (persons of national organisations: changed and removed by the programme team only; advisors read them)
  */
 
 const BASE = '/contactmomenten';
@@ -294,7 +298,14 @@ function ContactMomentForm(props: MomentFormProps) {
             <legend class="utrecht-form-fieldset__legend">Vervolgtaak (optioneel)</legend>
             <TextField name="taskTitle" label="Wat moet er gebeuren?" form={form} hint="Bijvoorbeeld: Verslag sturen aan de kartrekker." />
             <TextField name="taskDueDate" label="Uiterste datum" type="date" form={form} width="s" />
-            <SelectField name="taskAssigneeId" label="Uitvoerder" form={form} options={assignees} hint="Uzelf, een andere adviseur of iemand van het programmateam." />
+            <SelectField
+              name="taskAssigneeId"
+              label="Uitvoerder"
+              form={form}
+              placeholder="Uzelf"
+              options={assignees}
+              hint="Uzelf, een andere adviseur of iemand van het programmateam. Alleen nodig als u een vervolgtaak invult."
+            />
             <P>Meer vervolgtaken voegt u toe op de pagina van het contactmoment, na het opslaan.</P>
           </fieldset>
         )}
@@ -436,7 +447,8 @@ export async function crmRoutes(app: FastifyInstance) {
       const m = await municipalityByCode(db, q.gemeente);
       if (m && can(p, 'contact:log', { municipalityId: m.id })) municipalityId = String(m.id);
     } else if (!crmAll(p) && choices.length === 1) municipalityId = choices[0].value;
-    const values: Record<string, unknown> = { occurredOn: today, municipalityId, duration: '', advisory: crmAll(p) ? '' : 'ja', taskAssigneeId: String(p.id) };
+    // No assignee chosen in advance: a chosen assignee would make the optional follow-up task required (empty = the user).
+    const values: Record<string, unknown> = { occurredOn: today, municipalityId, duration: '', advisory: crmAll(p) ? '' : 'ja' };
     if (crmAll(p) && municipalityId) {
       const assigned = await assignedAdvisors(db, Number(municipalityId));
       if (assigned.length === 1) values.advisorId = String(assigned[0].userId);
@@ -769,8 +781,17 @@ export async function crmRoutes(app: FastifyInstance) {
         </form>
         <DataTable caption="Contactpersonen" columns={columns} rows={rows} base={PERSONS} query={query} empty="Geen contactpersonen gevonden." />
         <Pagination base={PERSONS} query={query} total={total} />
+        <ExportLinks base={`${PERSONS}/export`} query={query} />
+        <P>De export bevat ook de zakelijke e-mailadressen en telefoonnummers. Elke export komt in het auditlog.</P>
       </Page>
     ));
+  });
+
+  app.get(`${PERSONS}/export`, async (req, reply) => {
+    const p = req.authorize('contact:read');
+    const { q } = listParams(req.query as Record<string, string>, [], 'name', PAGE_SIZE);
+    const { rows } = await listPersons(db, p, { q: q || undefined, page: 1, pageSize: EXPORT_ALL });
+    return sendAuditedExport(db, req, reply, { entity: 'contact_person', sheetName: 'Contactpersonen', columns: PERSON_EXPORT_COLUMNS, rows }, { filename: 'contactpersonen', filters: { q } });
   });
 
   async function personForm(reply: FastifyReply, p: Principal, opts: { title: string; crumbs: Crumb[]; action: string; form: FormState; status?: number; cancel: string; submit: string }) {
@@ -847,6 +868,16 @@ export async function crmRoutes(app: FastifyInstance) {
     return { p, x };
   }
 
+  const NATIONAL_PERSON_NOTE = 'Deze contactpersoon werkt bij een landelijke organisatie. Wijzigen en verwijderen doet het programmateam.';
+
+  /** A person `p` may see and change: persons of national organisations are the programme team's (403 for an advisor who sees them). */
+  async function changeablePerson(req: FastifyRequest) {
+    const r = await readablePerson(req);
+    req.authorize('contact:log');
+    if (!mayChangePerson(r.p, r.x)) throw new ForbiddenError(NATIONAL_PERSON_NOTE);
+    return r;
+  }
+
   app.get(`${PERSONS}/:id`, async (req, reply) => {
     const { p, x } = await readablePerson(req);
     if (x.email || x.phone) await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'contact_person', entityId: x.id, details: { fields: ['email', 'phone'] } });
@@ -864,14 +895,18 @@ export async function crmRoutes(app: FastifyInstance) {
             ['Telefoonnummer', x.phone],
           ]}
         />
-        <ul class="action-list">
-          <li>
-            <ButtonLink href={`${PERSONS}/${x.id}/bewerken`}>Wijzigen</ButtonLink>
-          </li>
-          <li>
-            <ButtonLink href={`${PERSONS}/${x.id}/verwijderen`}>Verwijderen</ButtonLink>
-          </li>
-        </ul>
+        {mayChangePerson(p, x) ? (
+          <ul class="action-list">
+            <li>
+              <ButtonLink href={`${PERSONS}/${x.id}/bewerken`}>Wijzigen</ButtonLink>
+            </li>
+            <li>
+              <ButtonLink href={`${PERSONS}/${x.id}/verwijderen`}>Verwijderen</ButtonLink>
+            </li>
+          </ul>
+        ) : (
+          <P>{NATIONAL_PERSON_NOTE}</P>
+        )}
         <h2 class="utrecht-heading-2">Contactmomenten</h2>
         <P>{totalsText(list)}.</P>
         <Timeline rows={list.rows} showMunicipality />
@@ -883,8 +918,7 @@ export async function crmRoutes(app: FastifyInstance) {
   const personValues = (x: PersonRow) => ({ name: x.name, organisationId: x.organisationId ? String(x.organisationId) : '', jobTitle: x.jobTitle ?? '', email: x.email ?? '', phone: x.phone ?? '' });
 
   app.get(`${PERSONS}/:id/bewerken`, async (req, reply) => {
-    const { p, x } = await readablePerson(req);
-    req.authorize('contact:log');
+    const { p, x } = await changeablePerson(req);
     return personForm(reply, p, {
       title: `${x.name} wijzigen`,
       crumbs: [...PERSON_CRUMBS, { href: `${PERSONS}/${x.id}`, label: x.name }, { label: 'Wijzigen' }],
@@ -896,8 +930,7 @@ export async function crmRoutes(app: FastifyInstance) {
   });
 
   app.post(`${PERSONS}/:id/bewerken`, async (req, reply) => {
-    const { p, x } = await readablePerson(req);
-    req.authorize('contact:log');
+    const { p, x } = await changeablePerson(req);
     const values = formValues(req.body);
     const r = await updatePerson(db, req.auditCtx(), p, x, values);
     if (r.ok) {
@@ -916,8 +949,7 @@ export async function crmRoutes(app: FastifyInstance) {
   });
 
   app.get(`${PERSONS}/:id/verwijderen`, async (req, reply) => {
-    const { x } = await readablePerson(req);
-    req.authorize('contact:log');
+    const { x } = await changeablePerson(req);
     const title = 'Contactpersoon verwijderen';
     return reply.page({ title }, (ctx) => (
       <Page ctx={ctx} title={title} crumbs={[...PERSON_CRUMBS, { href: `${PERSONS}/${x.id}`, label: x.name }, { label: 'Verwijderen' }]}>
@@ -932,8 +964,7 @@ export async function crmRoutes(app: FastifyInstance) {
   });
 
   app.post(`${PERSONS}/:id/verwijderen`, async (req, reply) => {
-    const { x } = await readablePerson(req);
-    req.authorize('contact:log');
+    const { x } = await changeablePerson(req);
     await deletePerson(db, req.auditCtx(), x);
     reply.flash('success', `${x.name} is verwijderd uit de contactpersonen.`);
     return reply.redirect(PERSONS, 303);

@@ -27,7 +27,9 @@ import {
  *   date, also at dates before it stopped);
  * - National Coalition members: declaration_date ≤ date and (left_on null or left_on > date);
  * - coalitions by stage: the latest stage row with from_date ≤ date (ties: the later entry);
- *   a coalition without a stage row on or before the date does not count;
+ *   a coalition without a stage row on or before the date does not count. The number of local
+ *   coalitions counts the stages other than 'none' ("Geen coalitie": recorded, but no coalition
+ *   yet); the breakdown by stage shows 'none' too;
  * - coalitions with a kartrekker: a member with role 'kartrekker', start ≤ date and (end null or
  *   end > date);
  * - national members in local coalitions: an active member whose organisation, or a local branch
@@ -47,6 +49,7 @@ export interface ProgrammeFigures {
   date: string;
   participatingMunicipalities: number;
   nationalMembers: { total: number; bySector: Record<string, number> };
+  /** total: coalitions in a stage other than 'none' (starting, active, very active); byStage includes 'none'. */
   coalitions: { total: number; byStage: Record<string, number>; withKartrekker: number };
   nationalMembersInCoalitions: number;
   collaborations: { total: number; running: number; byStatus: Record<string, number> };
@@ -146,7 +149,7 @@ export async function programmeFigures(db: Db, date: string): Promise<ProgrammeF
     date,
     participatingMunicipalities: Number(r.participating),
     nationalMembers: { total: sum(bySector), bySector },
-    coalitions: { total: sum(byStage), byStage, withKartrekker: Number(r.with_kartrekker) },
+    coalitions: { total: sum(byStage) - (byStage.none ?? 0), byStage, withKartrekker: Number(r.with_kartrekker) },
     nationalMembersInCoalitions: Number(r.national_in_coalitions),
     collaborations: { total: sum(byStatus), running: sum(byStatus) - (byStatus.ended ?? 0), byStatus },
     advisory: { minutes, hours: hoursFromMinutes(minutes) },
@@ -229,6 +232,8 @@ export interface FigureSection {
   decimals?: boolean;
   /** Draw a bar chart (breakdowns); key figures are a table only. */
   chart: boolean;
+  /** Label of the breakdown's total row (default "Totaal"). */
+  totalLabel?: string;
   rows: FigureRow[];
 }
 
@@ -251,7 +256,7 @@ export function figureSections(a: ProgrammeFigures, b: ProgrammeFigures | null):
         { code: 'participating_municipalities', label: 'Deelnemende gemeenten (vijf pijlers ondertekend)', ...pair((x) => x.participatingMunicipalities) },
         { code: 'national_members', label: 'Leden van de Nationale Coalitie tegen Eenzaamheid', ...pair((x) => x.nationalMembers.total) },
         { code: 'national_members_in_coalitions', label: 'Leden van de Nationale Coalitie aanwezig in lokale coalities', ...pair((x) => x.nationalMembersInCoalitions) },
-        { code: 'coalitions', label: 'Lokale coalities (met een vastgelegde fase)', ...pair((x) => x.coalitions.total) },
+        { code: 'coalitions', label: 'Lokale coalities in opstart, actief of zeer actief', ...pair((x) => x.coalitions.total) },
         { code: 'coalitions_with_kartrekker', label: 'Lokale coalities met een kartrekker', ...pair((x) => x.coalitions.withKartrekker) },
         { code: 'collaborations_running', label: 'Lopende samenwerkingen en pilots (idee, pilot of project)', ...pair((x) => x.collaborations.running) },
         { code: 'municipalities_network_phase', label: 'Gemeenten in de netwerkfase', ...pair((x) => x.municipalitiesInNetworkPhase) },
@@ -281,6 +286,8 @@ export function figureSections(a: ProgrammeFigures, b: ProgrammeFigures | null):
       sheet: 'Coalities per fase',
       first: 'Fase',
       chart: true,
+      // Not the key figure "Lokale coalities": this total includes the stage "Geen coalitie".
+      totalLabel: 'Totaal, ook "Geen coalitie"',
       rows: breakdownRows<CoalitionStage>(COALITION_STAGES, COALITION_STAGE_LABELS, a.coalitions.byStage, b?.coalitions.byStage ?? null),
     },
     {
@@ -299,7 +306,7 @@ export const FIGURE_NOTES: string[] = [
   'Alle cijfers zijn berekend zoals de vastgelegde geschiedenis ze op de gekozen datum laat zien: data van ondertekening, verklaringen, fasen, lidmaatschappen en statussen. Correcties (verwijderde regels) tellen nergens mee.',
   'Deelnemende gemeenten: gemeenten met een datum van ondertekening van de vijf pijlers op of vóór de datum. Een deelname heeft geen einddatum: een gemeente die is gestopt, telt op geen enkele datum mee, ook niet op data van vóór het stoppen.',
   'Leden van de Nationale Coalitie: organisaties met een intentieverklaring op of vóór de datum die toen nog geen lid-af waren.',
-  'Lokale coalities: per coalitie de laatste fase die op of vóór de datum inging. Een coalitie zonder fase op die datum telt niet mee.',
+  'Lokale coalities: per coalitie de laatste fase die op of vóór de datum inging. Het kerncijfer telt de coalities in opstart, actief of zeer actief; de fase "Geen coalitie" staat wel in de tabel per fase, maar telt daar niet als lokale coalitie. Een coalitie zonder fase op die datum telt nergens mee.',
   'Kartrekker: een lid met de rol kartrekker dat op de datum lid was (begindatum op of vóór de datum, geen einddatum of een einddatum erna).',
   'Aanwezig in lokale coalities: leden van de Nationale Coalitie die zelf, of via een lokale vestiging, op de datum lid waren van een lokale coalitie. De koppeling tussen vestiging en landelijke organisatie heeft geen datum; de huidige koppelingen worden gebruikt.',
   'Samenwerkingen: per samenwerking de laatste status die op of vóór de datum inging. Lopend = idee, pilot of project.',

@@ -200,6 +200,22 @@ describe('programmeFigures: the figures follow the dated history', () => {
     expect((await programmeFigures(t.db, lastMonth)).boardMatches).toBe(1);
     expect((await programmeFigures(t.db, twoMonthsAgo)).boardMatches).toBe(0);
   });
+
+  it('counts a coalition in the stage "Geen coalitie" in the breakdown by stage, not as a local coalition', async () => {
+    const zwolle = await municipalityId(t.db, 'GM0193');
+    const [cz] = await t.db.insert(coalitions).values({ name: 'Zwolle (nog geen coalitie)', municipalityId: zwolle }).returning();
+    await t.db.insert(coalitionStages).values({ coalitionId: cz.id, stage: 'none', fromDate: '2024-03-01' });
+    const f = await programmeFigures(t.db, '2024-06-01');
+    expect(f.coalitions.byStage).toEqual({ none: 1, starting: 1, active: 1, very_active: 0 });
+    expect(f.coalitions.total).toBe(2);
+    expect((await programmeFigures(t.db, '2024-02-01')).coalitions.total).toBe(2);
+    const c = await client('admin@test.example');
+    const page = await c.get('/programmacijfers?datum=2024-06-01&vergelijk=');
+    expect(page.body).toMatch(/Lokale coalities in opstart, actief of zeer actief<\/th><td[^>]*>2<\/td>/);
+    expect(page.body).toMatch(/Geen coalitie<\/th><td[^>]*>1<\/td>/);
+    expect(page.body).toContain('de fase &quot;Geen coalitie&quot; staat wel in de tabel per fase');
+    expect(page.body).toMatch(/Totaal, ook &quot;Geen coalitie&quot;<\/th><td[^>]*>3<\/td>/);
+  });
 });
 
 describe('dates of the page', () => {

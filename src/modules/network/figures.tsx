@@ -113,7 +113,7 @@ function SectionTable({ section, date, compare }: { section: FigureSection; date
   if (section.chart) {
     const a = section.rows.reduce((s, r) => s + r.value, 0);
     const b = section.rows.reduce((s, r) => s + (r.compare ?? 0), 0);
-    rows.push(['Totaal', String(a), ...(compare ? [String(b), formatDifference(a, b)] : [])]);
+    rows.push([section.totalLabel ?? 'Totaal', String(a), ...(compare ? [String(b), formatDifference(a, b)] : [])]);
   }
   return <FigureTable caption={section.chart ? `${section.title}: aantallen` : section.title} head={head} rows={rows} totalLast={section.chart} />;
 }
@@ -233,7 +233,7 @@ export async function figuresWorkbook(sections: FigureSection[], date: string, c
     if (s.chart) {
       const a = s.rows.reduce((x, r) => x + r.value, 0);
       const b = s.rows.reduce((x, r) => x + (r.compare ?? 0), 0);
-      ws.addRow(['Totaal', a, ...(compare ? [b, a - b] : [])]).font = { bold: true };
+      ws.addRow([s.totalLabel ?? 'Totaal', a, ...(compare ? [b, a - b] : [])]).font = { bold: true };
     }
     ws.getColumn(1).width = 60;
     for (const c of [2, 3, 4]) ws.getColumn(c).width = 22;

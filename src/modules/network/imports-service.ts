@@ -117,7 +117,7 @@ export const COALITION_IMPORT_COLUMNS: ImportColumnHelp[] = [
   { header: 'role', required: true, description: `Rol: ${MEMBER_ROLES.map((r) => `${r} (${MEMBER_ROLE_LABELS[r]})`).join(', ')}.` },
   { header: 'sector', required: true, description: `Sector: ${COALITION_SECTORS.map((s) => `${s} (${COALITION_SECTOR_LABELS[s]})`).join(', ')}.` },
   { header: 'start_date', required: true, description: 'Lid vanaf, zoals 2021-09-01. Niet in de toekomst.' },
-  { header: 'end_date', description: 'Lid tot (leeg als de organisatie nog lid is). Op of na de begindatum.' },
+  { header: 'end_date', description: 'Lid tot (leeg als de organisatie nog lid is). Op of na de begindatum, niet in de toekomst.' },
   { header: 'contact_name', description: 'Contactpersoon bij de organisatie voor de coalitie.' },
   { header: 'contact_email', description: 'E-mailadres van de contactpersoon.' },
 ];
@@ -304,6 +304,14 @@ export async function planNationalImport(db: Db, raw: Record<string, string>[], 
     else if (row.leftOn && row.leftOn > today) problems.push({ line, field: 'left_on', reason: 'De datum van vertrek ligt in de toekomst. Leg een vertrek vast als het is gebeurd.' });
     const m = match(row, null, line);
     if (m.problem) problems.push(m.problem);
+    // A KvK number can find a local organisation (names are matched among national ones only): the screens refuse those as members.
+    if (m.org && m.org.municipalityId != null) {
+      problems.push({
+        line,
+        field: 'kvk_number',
+        reason: `Dit KvK-nummer hoort bij ${m.org.name}, een lokale organisatie. Leden van de Nationale Coalitie zijn landelijke organisaties; een lokale vestiging koppelt u aan het landelijke lid. Controleer het KvK-nummer.`,
+      });
+    }
     const f = m.org ? null : inFile(row, null, line);
     if (f) problems.push(f);
     // One membership per organisation: the same organisation twice in the file is a duplicate.
@@ -369,6 +377,7 @@ export async function planCoalitionImport(db: Db, raw: Record<string, string>[],
     const d1 = futureOrEarly(row.startDate, 'start_date', today, line, 'De begindatum');
     if (d1) problems.push(d1);
     if (row.endDate && row.endDate < row.startDate) problems.push({ line, field: 'end_date', reason: 'De einddatum ligt vóór de begindatum. Kies een einddatum op of na de begindatum.' });
+    else if (row.endDate && row.endDate > today) problems.push({ line, field: 'end_date', reason: 'De einddatum ligt in de toekomst. Leg het einde van een lidmaatschap vast als het is gebeurd (laat de einddatum nu leeg).' });
     const found = match(row, municipality.id, line);
     if (found.problem) problems.push(found.problem);
     const f = found.org ? null : inFile(row, municipality.id, line);

@@ -83,6 +83,10 @@ describe('access', () => {
     expect(page.body).not.toContain('href="/bestaat-niet/export');
     expect(page.body).toContain('href="/programmacijfers/export?formaat=xlsx"');
     expect(page.body).toContain('href="/beheer/organisaties/export?formaat=csv&amp;scheidingsteken=puntkomma"');
+    // The exports of the contact persons, the tasks and the board are listed now that their routes exist.
+    expect(page.body).toContain('href="/contactpersonen/export?formaat=csv"');
+    expect(page.body).toContain('href="/taken/export?wie=alle&amp;formaat=xlsx"');
+    expect(page.body).toContain('href="/vraag-en-aanbod/export?formaat=csv"');
     const tpl = await c.get('/beheer/netwerk-import/coalitieleden/sjabloon.csv');
     expect(tpl.body.replace(/^\uFEFF/, '').trim()).toBe(COALITION_HEADER);
     const tpl2 = await c.get('/beheer/netwerk-import/nationale-coalitie/sjabloon.csv');
@@ -193,6 +197,39 @@ describe('National Coalition members', () => {
     expect((await c.post('/beheer/netwerk-import/nationale-coalitie/bevestigen', confirmFields(stale.body))).statusCode).toBe(303);
     expect(await t.db.select().from(nationalMembers).where(eq(nationalMembers.organisationId, vomar.id))).toHaveLength(1);
     expect(await n(organisations)).toBe(before[0] + 1);
+  });
+});
+
+describe('National Coalition members: a KvK number of a local organisation', () => {
+  it('refuses the row (a local organisation cannot become a National Coalition member) and imports nothing', async () => {
+    const c = await client('admin@test.example');
+    const before = await counts();
+    const res = await c.upload(
+      '/beheer/netwerk-import/nationale-coalitie',
+      {},
+      { field: 'bestand', filename: 'leden-lokaal.csv', content: csv([NATIONAL_HEADER, 'Welzijn Nederland,30123456,care_welfare,2020-01-01,,,', 'Nieuw Landelijk Fonds,,funds,2020-01-01,,,']) },
+    );
+    expect(res.statusCode).toBe(422);
+    expect(problemsOf(res.body).map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['2:kvk_number']);
+    expect(res.body).toContain('Dit KvK-nummer hoort bij Welzijn Utrecht, een lokale organisatie.');
+    expect(await counts()).toEqual(before);
+    expect(await t.db.select().from(nationalMembers).where(eq(nationalMembers.organisationId, ids.welzijn))).toEqual([]);
+  });
+});
+
+describe('members of local coalitions: end dates', () => {
+  it('refuses an end date in the future, like the screens and the API, and imports nothing', async () => {
+    const c = await client('admin@test.example');
+    const before = await counts();
+    const res = await c.upload(
+      '/beheer/netwerk-import/coalitieleden',
+      {},
+      { field: 'bestand', filename: 'einddata.csv', content: csv([COALITION_HEADER, `GM0344,Bibliotheek Utrecht,,active,culture,2021-01-01,${tomorrow},,`]) },
+    );
+    expect(res.statusCode).toBe(422);
+    expect(problemsOf(res.body).map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['2:end_date']);
+    expect(res.body).toContain('De einddatum ligt in de toekomst.');
+    expect(await counts()).toEqual(before);
   });
 });
 

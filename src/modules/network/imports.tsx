@@ -91,6 +91,7 @@ const EXPORTS: { label: string; path: string; query?: Record<string, string> }[]
   { label: 'Adviesuren per adviseur', path: '/advies/export', query: { tabel: 'adviseurs' } },
   { label: 'Contactmomenten', path: '/contactmomenten/export' },
   { label: 'Contactpersonen', path: '/contactpersonen/export' },
+  { label: 'Open vervolgtaken van iedereen', path: '/taken/export', query: { wie: 'alle' } },
   { label: 'Samenwerkingen en pilots', path: '/samenwerkingen/export' },
   { label: 'Berichten op vraag en aanbod', path: '/vraag-en-aanbod/export' },
   { label: 'Programmacijfers (vandaag, vergeleken met een jaar eerder)', path: '/programmacijfers/export' },

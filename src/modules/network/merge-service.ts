@@ -126,6 +126,39 @@ export function mergeProblem(keep: MergeOrganisation | null, dup: MergeOrganisat
   return null;
 }
 
+/**
+ * Why these two cannot be merged given their memberships (Dutch, for the page), or null:
+ * - the duplicate is (or was) a National Coalition member and the kept organisation is a local one
+ *   (with a municipality): its membership would make a local organisation a national member,
+ *   which the screens and imports refuse; keep the national organisation instead;
+ * - both are members of the same local coalition for overlapping periods: the kept organisation
+ *   would be a member twice at once (counted twice, two roles at one time). That history has to
+ *   be put right on the coalition page first (delete the duplicate's row entered by mistake, or
+ *   end one of them); the message names the coalition.
+ */
+export async function membershipProblem(db: Db, keep: MergeOrganisation, dup: MergeOrganisation): Promise<string | null> {
+  if (keep.municipalityId != null && (await activeNationalMember(db, dup.id))) {
+    return `${dup.name} is lid van de Nationale Coalitie tegen Eenzaamheid en ${keep.name} is een lokale organisatie (${keep.municipalityName ?? 'met een gemeente'}). Leden van de Nationale Coalitie zijn landelijke organisaties. Behoud de landelijke organisatie: open ${dup.name} en voeg ${keep.name} daarmee samen. Is ${keep.name} een lokale vestiging? Koppel haar dan als vestiging bij het lid.`;
+  }
+  const res = await db.execute<{ name: string; cbs_code: string }>(sql`
+    select distinct c.name, m.cbs_code
+      from coalition_members a
+      join coalition_members b on b.coalition_id = a.coalition_id
+      join coalitions c on c.id = a.coalition_id and c.deleted_at is null
+      join ${municipalities} m on m.id = c.municipality_id
+     where a.organisation_id = ${keep.id} and b.organisation_id = ${dup.id}
+       and a.deleted_at is null and b.deleted_at is null
+       and (a.end_date is null or b.start_date < a.end_date)
+       and (b.end_date is null or a.start_date < b.end_date)
+     order by c.name`);
+  if (res.rows.length) {
+    const names = res.rows.map((r) => `${r.name} (${r.cbs_code})`).join(', ');
+    const one = res.rows.length === 1;
+    return `${keep.name} en ${dup.name} zijn in (een deel van) dezelfde periode allebei lid van ${one ? 'de lokale coalitie' : 'de lokale coalities'} ${names}. Na het samenvoegen zou de organisatie daar twee keer tegelijk lid zijn. Maak dat eerst in orde op de coalitiepagina: verwijder het dubbel ingevoerde lidmaatschap, of beëindig een van beide. Voeg daarna samen.`;
+  }
+  return null;
+}
+
 export interface MergePreview {
   /** Rows per reference that would move (only those with rows). */
   counts: { key: string; label: string; count: number }[];
@@ -178,7 +211,7 @@ export async function mergeOrganisations(db: Db, actx: AuditContext, keepId: num
     const b = first === second ? a : await loadMergeOrganisation(t, second, true);
     const keep = keepId === first ? a : b;
     const dup = dupId === first ? a : b;
-    const problem = mergeProblem(keep, dup);
+    const problem = mergeProblem(keep, dup) ?? (await membershipProblem(t, keep!, dup!));
     if (problem) return { ok: false, problem };
     const k = keep!.id;
     const d = dup!.id;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { apiKeys, auditLog, userRoles } from '../../platform/db/schema.js';
@@ -255,5 +255,55 @@ describe('merging keeps both histories', () => {
     expect(intoDeleted.ok).toBe(false);
     await t.db.update(organisations).set({ deletedAt: null }).where(eq(organisations.id, ids.fourth));
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('merging is refused when the memberships would not fit together', () => {
+  const insertOrg = async (name: string, extra: Partial<typeof organisations.$inferInsert> = {}) =>
+    (await t.db.insert(organisations).values({ name, kind: 'welfare', ...extra }).returning())[0].id;
+
+  it('a National Coalition member is not merged into a local organisation (422, nothing changes); the other way round is fine', async () => {
+    const national = await insertOrg('Landelijke Vereniging Samen', { kind: 'national_partner' });
+    const local = await insertOrg('Vereniging Samen Utrecht', { municipalityId: ids.utrecht });
+    await t.db.insert(nationalMembers).values({ organisationId: national, sector: 'care_welfare', declarationDate: '2021-01-01' });
+    const c = await client('admin@test.example');
+    const before = await snapshot();
+    const preview = await c.get(`/beheer/organisaties/${local}/samenvoegen?dubbel=${national}`);
+    expect(preview.statusCode).toBe(422);
+    expect(preview.body).toContain('Landelijke Vereniging Samen is lid van de Nationale Coalitie tegen Eenzaamheid en Vereniging Samen Utrecht is een lokale organisatie (Utrecht)');
+    expect(preview.body).toContain('Behoud de landelijke organisatie');
+    const post = await c.post(`/beheer/organisaties/${local}/samenvoegen`, { dubbel: String(national) });
+    expect(post.statusCode).toBe(422);
+    expect(post.body).toContain('Behoud de landelijke organisatie');
+    expect(await snapshot()).toBe(before);
+    // Keeping the national organisation: its membership stays with it.
+    expect((await c.post(`/beheer/organisaties/${national}/samenvoegen`, { dubbel: String(local) })).statusCode).toBe(303);
+    expect((await org(local)).mergedIntoId).toBe(national);
+    expect(await t.db.select().from(nationalMembers).where(and(eq(nationalMembers.organisationId, national), sql`${nationalMembers.deletedAt} is null`))).toHaveLength(1);
+  });
+
+  it('two members of the same coalition for overlapping periods are refused, naming the coalition; separate periods merge', async () => {
+    const [coalition] = await t.db.select().from(coalitions).where(eq(coalitions.name, 'Coalitie Amsterdam'));
+    const keep = await insertOrg('Buurtwerk Noord', { municipalityId: ids.amsterdam });
+    const dup = await insertOrg('Stichting Buurtwerk Noord', { municipalityId: ids.amsterdam });
+    const [a] = await t.db.insert(coalitionMembers).values({ coalitionId: coalition.id, organisationId: keep, role: 'active', sector: 'care_welfare', startDate: '2022-01-01' }).returning();
+    const [b] = await t.db.insert(coalitionMembers).values({ coalitionId: coalition.id, organisationId: dup, role: 'informed', sector: 'care_welfare', startDate: '2020-01-01', endDate: '2022-06-01' }).returning();
+    const c = await client('admin@test.example');
+    const before = await snapshot();
+    const preview = await c.get(`/beheer/organisaties/${keep}/samenvoegen?dubbel=${dup}`);
+    expect(preview.statusCode).toBe(422);
+    expect(preview.body).toContain('allebei lid van de lokale coalitie Coalitie Amsterdam (GM0363)');
+    const refused = await mergeOrganisations(t.db, { label: 'test' }, keep, dup);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problem).toContain('verwijder het dubbel ingevoerde lidmaatschap, of beëindig een van beide');
+    expect(await snapshot()).toBe(before);
+    // The duplicate's membership ended the day the kept one's began (the end date is exclusive): both histories fit, the merge goes ahead.
+    await t.db.update(coalitionMembers).set({ endDate: '2022-01-01' }).where(eq(coalitionMembers.id, b.id));
+    expect((await c.post(`/beheer/organisaties/${keep}/samenvoegen`, { dubbel: String(dup) })).statusCode).toBe(303);
+    const rows = await t.db.select().from(coalitionMembers).where(inArray(coalitionMembers.id, [a.id, b.id])).orderBy(asc(coalitionMembers.startDate));
+    expect(rows.map((r) => [r.organisationId, r.role, r.startDate, r.endDate])).toEqual([
+      [keep, 'informed', '2020-01-01', '2022-01-01'],
+      [keep, 'active', '2022-01-01', null],
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../platform/http/errors.js';
 import { FigureTable } from '../benchmark/charts.js';
 import { kindLabel } from '../registry/organisations.js';
 import { nlDate } from '../registry/ui.js';
-import { keptProblem, loadMergeOrganisation, mergeCandidates, mergeOrganisations, mergePreview, mergeProblem, type MergeOrganisation, type MergePreview } from './merge-service.js';
+import { keptProblem, loadMergeOrganisation, membershipProblem, mergeCandidates, mergeOrganisations, mergePreview, mergeProblem, type MergeOrganisation, type MergePreview } from './merge-service.js';
 
 /**
  * Merging two organisations (programme team, 'organisation:merge'):
@@ -191,7 +191,7 @@ export async function mergeRoutes(app: FastifyInstance) {
     if (q.dubbel !== undefined) {
       const dupId = Number(q.dubbel);
       const dup = Number.isInteger(dupId) && dupId > 0 && dupId < 2_147_483_647 ? await loadMergeOrganisation(db, dupId) : null;
-      const problem = mergeProblem(keep, dup);
+      const problem = mergeProblem(keep, dup) ?? (await membershipProblem(db, keep, dup!));
       if (problem) {
         const candidates = await mergeCandidates(db, keep, search || undefined);
         return reply.page({ title: `${keep.name} samenvoegen`, status: 422 }, (ctx) => (

@@ -125,3 +125,41 @@ describe('my tasks', () => {
     expect((await task(ids.other)).doneBy).toBe(ids.admin);
   });
 });
+
+describe('export of the tasks', () => {
+  const csvRows = (body: string) => body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+
+  it("exports the user's own tasks with the list's filters (open or done), audit-logged; the list links to it", async () => {
+    const a = await client('adviseur.a@test.example');
+    expect((await a.get('/taken')).body).toContain('href="/taken/export?formaat=csv"');
+    const res = await a.get('/taken/export?formaat=csv');
+    expect(res.statusCode).toBe(200);
+    const lines = csvRows(res.body);
+    expect(lines[0]).toBe('id,title,due_date,status,done_on,assignee,contact_moment_id,contact_moment_subject,cbs_code,municipality');
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['Kartrekker terugbellen', 'Uitnodiging versturen', 'Verslag sturen']);
+    expect(lines[1]).toContain(`,${shift(-3)},te laat,,Adviseur Anna,`);
+    expect(lines[1]).toContain(',Coalitiebijeenkomst Groningen,GM0014,Groningen');
+    expect(res.body).not.toContain('Taak van Bas');
+    expect(res.body).not.toContain('Vervallen taak');
+    const [entry] = await t.db.select().from(auditLog).where(eq(auditLog.entity, 'network_task')).orderBy(desc(auditLog.id)).limit(1);
+    expect(entry).toMatchObject({ action: 'export', actorUserId: ids.advisorA, details: { rows: 3, format: 'csv' } });
+    const done = csvRows((await a.get('/taken/export?status=afgerond&formaat=csv')).body);
+    expect(done.slice(1).map((l) => l.split(',')[1])).toEqual(['Agenda opstellen']);
+    expect(done[1]).toContain(`,afgerond,${today},`);
+    // An advisor cannot export everyone's tasks: the parameter is ignored.
+    expect((await a.get('/taken/export?wie=alle&formaat=csv')).body).not.toContain('Taak van Bas');
+    const c = await client('coord@test.example');
+    expect((await c.get('/taken/export?formaat=csv')).statusCode).toBe(403);
+  });
+
+  it("exports everyone's tasks for the programme team, per assignee when filtered", async () => {
+    const admin = await client('admin@test.example');
+    const all = await admin.get('/taken/export?wie=alle&status=afgerond&formaat=xlsx');
+    expect(all.statusCode).toBe(200);
+    expect(all.headers['content-type']).toContain('spreadsheetml');
+    const bas = csvRows((await admin.get(`/taken/export?wie=alle&uitvoerder=${ids.advisorB}&status=afgerond&formaat=csv`)).body);
+    expect(bas.slice(1).map((l) => l.split(',')[1])).toEqual(['Taak van Bas']);
+    const [entry] = await t.db.select().from(auditLog).where(eq(auditLog.entity, 'network_task')).orderBy(desc(auditLog.id)).limit(1);
+    expect(entry.details).toMatchObject({ rows: 1, filters: { wie: 'alle', uitvoerder: ids.advisorB, status: 'afgerond' } });
+  });
+});

@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { can } from '../../platform/access.js';
+import { can, type Principal } from '../../platform/access.js';
 import { formValues, listParams, pathId, safeReturnPath } from '../../platform/http/forms.js';
 import { amsterdamDate } from '../../platform/time.js';
 import { Page } from '../../platform/views/layout.js';
 import { Button, Heading, Link, P, Pagination, SelectField, type FormState, type ListQuery } from '../../platform/views/components.js';
-import { assigneeOptions, listTasks, setTaskDone } from './crm-service.js';
+import { ExportLinks } from '../registry/tabular-views.js';
+import { EXPORT_ALL } from '../registry/exporters.js';
+import { sendAuditedExport } from '../registry/ui.js';
+import { assigneeOptions, listTasks, setTaskDone, taskExportColumns, type TaskFilter } from './crm-service.js';
 import { TaskTable } from './crm.js';
 
 /**
  * "My tasks" (issue 5 point 4): follow-up tasks of contact moments.
  *   GET  /taken                   my open tasks by due date ("Te laat" spelt out); ?status=afgerond my done tasks;
  *                                 programme team: ?wie=alle (everyone's, filter ?uitvoerder=<user id>)
+ *   GET  /taken/export            the same tasks (with the same filters) as CSV/XLSX, audit-logged
  *   POST /taken/:id/afgerond      mark done   (assignee, creator, or who may log contact moments of its municipality; else 404)
  *   POST /taken/:id/heropenen     reopen
  * 'task:own': advisors and the programme team.
@@ -22,18 +26,25 @@ const PAGE_SIZE = 50;
 export async function taskRoutes(app: FastifyInstance) {
   const db = app.ctx.database.db;
 
+  /** Whose tasks and which: one's own, or (programme team, ?wie=alle) everyone's or one assignee's; open or done. */
+  async function readTaskFilter(p: Principal, q: Record<string, string>) {
+    const everyone = q.wie === 'alle' && can(p, 'advisory:manage');
+    const status: TaskFilter['status'] = q.status === 'afgerond' ? 'done' : 'open';
+    const people = everyone ? await assigneeOptions(db) : [];
+    const assignee = Number(q.uitvoerder);
+    const assigneeId = everyone ? (people.some((u) => u.id === assignee) ? assignee : undefined) : p.id;
+    const query = { wie: everyone ? 'alle' : undefined, uitvoerder: everyone ? assigneeId : undefined, status: status === 'done' ? 'afgerond' : undefined };
+    return { everyone, status, people, assigneeId, query };
+  }
+
   app.get(BASE, async (req, reply) => {
     const p = req.authorize('task:own');
     const q = req.query as Record<string, string>;
     const today = amsterdamDate(new Date());
-    const everyone = q.wie === 'alle' && can(p, 'advisory:manage');
-    const status = q.status === 'afgerond' ? 'done' : 'open';
-    const people = everyone ? await assigneeOptions(db) : [];
-    const assignee = Number(q.uitvoerder);
-    const assigneeId = everyone ? (people.some((u) => u.id === assignee) ? assignee : undefined) : p.id;
+    const { everyone, status, people, assigneeId, query: filters } = await readTaskFilter(p, q);
     const { page } = listParams(q, [], 'due', PAGE_SIZE);
     const { rows, total, overdue } = await listTasks(db, { assigneeId, status, page, pageSize: PAGE_SIZE }, today);
-    const query: ListQuery = { wie: everyone ? 'alle' : undefined, uitvoerder: everyone ? assigneeId : undefined, status: status === 'done' ? 'afgerond' : undefined, page, pageSize: PAGE_SIZE };
+    const query: ListQuery = { ...filters, page, pageSize: PAGE_SIZE };
     const back = `${BASE}${req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''}`;
     const title = everyone ? 'Taken van iedereen' : 'Mijn taken';
     const form: FormState = { values: { uitvoerder: assigneeId ? String(assigneeId) : '', status: query.status ?? '', wie: 'alle' }, errors: {} };
@@ -76,8 +87,17 @@ export async function taskRoutes(app: FastifyInstance) {
           showAssignee={everyone}
         />
         <Pagination base={BASE} query={query} total={total} />
+        <ExportLinks base={`${BASE}/export`} query={query} />
       </Page>
     ));
+  });
+
+  app.get(`${BASE}/export`, async (req, reply) => {
+    const p = req.authorize('task:own');
+    const today = amsterdamDate(new Date());
+    const { status, assigneeId, query } = await readTaskFilter(p, req.query as Record<string, string>);
+    const { rows } = await listTasks(db, { assigneeId, status, page: 1, pageSize: EXPORT_ALL }, today);
+    return sendAuditedExport(db, req, reply, { entity: 'network_task', sheetName: 'Taken', columns: taskExportColumns(today), rows }, { filename: 'taken', filters: query });
   });
 
   for (const [path, done] of [

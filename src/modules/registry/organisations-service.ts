@@ -12,6 +12,7 @@ import { SYSTEM_VIEWER, type ImportCounts } from './service.js';
 import type { ExportTable } from './exporters.js';
 import { municipalities, organisations, provinces } from './schema.js';
 import { signalPoints, signals } from '../signals/schema.js';
+import { coalitionMembers, coalitions, nationalMembers } from '../network/schema.js';
 import { OPEN_STATUSES } from '../signals/model.js';
 import { ORGANISATION_KIND_LABELS, ORGANISATION_KINDS, type OrganisationKind } from './labels.js';
 
@@ -437,7 +438,10 @@ export async function updateOrganisation(db: Db, actx: AuditContext, p: Principa
 /**
  * Why an organisation cannot be deleted (empty when it can): it is the handling organisation of
  * an active signal point (new signals would still be routed to it), or it still has open signals
- * (nobody would see them any more). Counts and signal-point names only: nothing about persons.
+ * (nobody would see them any more); it is a current member of a local coalition (no end date) or
+ * of the National Coalition (not left): a deleted organisation's memberships drop out of the
+ * programme figures at every date, so those are ended (or merged) first. Counts and names only:
+ * nothing about persons.
  */
 export async function organisationDeleteBlockers(db: Db, organisationId: number): Promise<string[]> {
   const [points, [{ open }]] = await Promise.all([
@@ -452,6 +456,16 @@ export async function organisationDeleteBlockers(db: Db, organisationId: number)
       .from(signals)
       .where(and(eq(signals.organisationId, organisationId), inArray(signals.status, [...OPEN_STATUSES]))),
   ]);
+  const memberOf = await db
+    .selectDistinct({ name: coalitions.name })
+    .from(coalitionMembers)
+    .innerJoin(coalitions, and(eq(coalitions.id, coalitionMembers.coalitionId), isNull(coalitions.deletedAt)))
+    .where(and(eq(coalitionMembers.organisationId, organisationId), isNull(coalitionMembers.deletedAt), isNull(coalitionMembers.endDate)))
+    .orderBy(asc(coalitions.name));
+  const national = await db
+    .select({ id: nationalMembers.id })
+    .from(nationalMembers)
+    .where(and(eq(nationalMembers.organisationId, organisationId), isNull(nationalMembers.deletedAt), isNull(nationalMembers.leftOn)));
   const reasons: string[] = [];
   if (points.length) {
     const names = points.map((p) => `${p.name} (${p.municipality})`).join(', ');
@@ -462,6 +476,17 @@ export async function organisationDeleteBlockers(db: Db, organisationId: number)
   if (open > 0) {
     reasons.push(
       `Er ${open === 1 ? 'is nog 1 open signaal' : `zijn nog ${open} open signalen`} bij deze organisatie. Laat de medewerkers van het signaalpunt ${open === 1 ? 'het' : 'ze'} eerst afsluiten of doorsturen naar een andere organisatie; anders ziet niemand ${open === 1 ? 'het' : 'ze'} meer.`,
+    );
+  }
+  if (memberOf.length) {
+    const one = memberOf.length === 1;
+    reasons.push(
+      `De organisatie is nu lid van ${one ? 'de lokale coalitie' : 'de lokale coalities'} ${memberOf.map((c) => c.name).join(', ')}. Heeft zij de coalitie verlaten? Kies dan op de coalitiepagina bij het lid Beëindigen, zodat de geschiedenis in de programmacijfers blijft kloppen. Staat de organisatie dubbel in het register? Vraag het programmateam de twee samen te voegen; de lidmaatschappen gaan dan mee.`,
+    );
+  }
+  if (national.length) {
+    reasons.push(
+      'De organisatie is lid van de Nationale Coalitie tegen Eenzaamheid. Is zij vertrokken? Leg dat vast bij de Nationale Coalitie (Vertrek vastleggen). Is het lidmaatschap per vergissing ingevoerd? Verwijder dan eerst het lidmaatschap. Staat de organisatie dubbel in het register? Voeg de twee dan samen.',
     );
   }
   return reasons;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { auditLog } from '../../platform/db/schema.js';
@@ -8,6 +8,7 @@ import { createApiKey } from '../../platform/admin/apikeys-service.js';
 import { municipalities, organisations } from './schema.js';
 import { createOrganisation, MSG, organisationDeleteBlockers, organisationFormSchema } from './organisations-service.js';
 import { signalPoints, signals } from '../signals/schema.js';
+import { coalitionMembers, coalitions, nationalMembers } from '../network/schema.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -232,6 +233,44 @@ describe('organisations: deleting a signal point organisation', () => {
     expect((await c.post(`/beheer/organisaties/${orgId}/verwijderen`)).statusCode).toBe(303);
     expect(await deletedAt()).not.toBeNull();
     expect(await deletes()).toBe(1);
+  });
+});
+
+describe('organisations: deleting a member of a local coalition or of the National Coalition', () => {
+  it('refuses (422, nothing changes) while the organisation is a current coalition member or National Coalition member, naming the coalition', async () => {
+    const orgId = (await t.db.insert(organisations).values({ name: 'Buurthuis De Brug', kind: 'welfare', municipalityId: ids.amsterdam }).returning())[0].id;
+    const [coalition] = await t.db.insert(coalitions).values({ name: 'Amsterdam Verbindt', municipalityId: ids.amsterdam }).returning();
+    const [member] = await t.db.insert(coalitionMembers).values({ coalitionId: coalition.id, organisationId: orgId, role: 'active', sector: 'care_welfare', startDate: '2021-01-01' }).returning();
+    const natId = (await t.db.insert(organisations).values({ name: 'Landelijk Netwerk Ouderen', kind: 'national_partner', municipalityId: null }).returning())[0].id;
+    const [membership] = await t.db.insert(nationalMembers).values({ organisationId: natId, sector: 'care_welfare', declarationDate: '2020-01-01' }).returning();
+    const deletedAt = async (id: number) => (await t.db.select().from(organisations).where(eq(organisations.id, id)))[0].deletedAt;
+    const deletes = async () => (await t.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(and(eq(auditLog.action, 'delete'), eq(auditLog.entity, 'organisation'), inArray(auditLog.entityId, [String(orgId), String(natId)]))))[0].n;
+
+    const c = await client('coord.a@test.example');
+    const page = await c.get(`/beheer/organisaties/${orgId}/verwijderen`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('De organisatie is nu lid van de lokale coalitie Amsterdam Verbindt.');
+    expect(page.body).toContain('Beëindigen');
+    expect(page.body).not.toContain('Ja, verwijderen');
+    const refused = await c.post(`/beheer/organisaties/${orgId}/verwijderen`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Amsterdam Verbindt');
+    expect(await deletedAt(orgId)).toBeNull();
+
+    const admin = await client('admin@test.example');
+    const national = await admin.post(`/beheer/organisaties/${natId}/verwijderen`);
+    expect(national.statusCode).toBe(422);
+    expect(national.body).toContain('De organisatie is lid van de Nationale Coalitie tegen Eenzaamheid.');
+    expect(await deletedAt(natId)).toBeNull();
+    expect(await deletes()).toBe(0);
+
+    // Ended (or left): the history stays in the figures of earlier dates, and the organisation may go.
+    await t.db.update(coalitionMembers).set({ endDate: '2024-01-01' }).where(eq(coalitionMembers.id, member.id));
+    await t.db.update(nationalMembers).set({ leftOn: '2024-01-01' }).where(eq(nationalMembers.id, membership.id));
+    expect(await organisationDeleteBlockers(t.db, orgId)).toEqual([]);
+    expect(await organisationDeleteBlockers(t.db, natId)).toEqual([]);
+    expect((await c.post(`/beheer/organisaties/${orgId}/verwijderen`)).statusCode).toBe(303);
+    expect(await deletedAt(orgId)).not.toBeNull();
   });
 });
 
