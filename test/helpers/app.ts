@@ -142,3 +142,17 @@ export class TestClient {
     return res;
   }
 }
+
+/** A TestClient signed in as `email` (a user made with createUser, TEST_PASSWORD). */
+export async function signedIn(app: TestApp['app'], email: string): Promise<TestClient> {
+  const c = new TestClient(app);
+  await c.login(email);
+  return c;
+}
+
+/** The date `days` days after (negative: before) the date `from` (YYYY-MM-DD). */
+export function dayOffset(from: string, days: number): string {
+  const d = new Date(`${from}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn, dayOffset } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog, userRoles } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -10,17 +10,9 @@ import { formatHours, hoursOf, leftText } from './advisory-service.js';
 let t: TestApp;
 const ids: Record<string, number> = {};
 const today = amsterdamDate(new Date());
-const shift = (n: number) => {
-  const d = new Date(`${today}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const shift = (n: number) => dayOffset(today, n);
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const lastAudit = async (entity: string) => (await t.db.select().from(auditLog).where(eq(auditLog.entity, entity)).orderBy(desc(auditLog.id)).limit(1))[0];
 const phases = (m: number) => t.db.select().from(municipalityPhases).where(and(eq(municipalityPhases.municipalityId, m), isNull(municipalityPhases.deletedAt))).orderBy(municipalityPhases.id);
 const h1Count = (html: string) => (html.match(/<h1/g) ?? []).length;

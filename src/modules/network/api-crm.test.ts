@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, TestClient, type TestApp, signedIn, dayOffset } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { createApiKey } from '../../platform/admin/apikeys-service.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -10,17 +10,9 @@ import { contactMoments, networkTasks } from './schema.js';
 let t: TestApp;
 const ids: Record<string, number> = {};
 const today = amsterdamDate(new Date());
-const shift = (n: number) => {
-  const d = new Date(`${today}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const shift = (n: number) => dayOffset(today, n);
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const cookie = (c: TestClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 /** A JSON POST with the session cookie and its CSRF token (as a browser script would send it). */
 const postJson = (c: TestClient, url: string, body: unknown, csrf = true) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -14,11 +14,7 @@ const ids: Record<string, number> = {};
 const today = amsterdamDate(new Date());
 const tomorrow = amsterdamDate(new Date(Date.now() + 86_400_000));
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const lastAudit = async (entity: string) => (await t.db.select().from(auditLog).where(eq(auditLog.entity, entity)).orderBy(desc(auditLog.id)).limit(1))[0];
 const count = async (table: typeof collaborations | typeof collaborationStatuses | typeof collaborationPartners) =>
   (await t.db.select({ n: sql<number>`count(*)::int` }).from(table))[0].n;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn, dayOffset } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog, outbox } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -11,17 +11,9 @@ import { normaliseTags, parseDuration } from './crm-service.js';
 let t: TestApp;
 const ids: Record<string, number> = {};
 const today = amsterdamDate(new Date());
-const shift = (n: number) => {
-  const d = new Date(`${today}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const shift = (n: number) => dayOffset(today, n);
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const liveMoments = async () => (await t.db.select({ n: sql<number>`count(*)::int` }).from(contactMoments).where(isNull(contactMoments.deletedAt)))[0].n;
 const allRows = async () => ({
   moments: (await t.db.select({ n: sql<number>`count(*)::int` }).from(contactMoments))[0].n,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, TestClient, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { addParticipation, municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -32,11 +32,7 @@ const daysAgo = (n: number) => amsterdamDate(new Date(Date.now() - n * 86_400_00
 const lastMonth = daysAgo(30);
 const twoMonthsAgo = daysAgo(61);
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -12,11 +12,7 @@ let t: TestApp;
 const ids: Record<string, number> = {};
 const tomorrow = amsterdamDate(new Date(Date.now() + 86_400_000));
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const n = async (table: typeof organisations | typeof nationalMembers | typeof coalitions | typeof coalitionMembers) => (await t.db.select({ n: sql<number>`count(*)::int` }).from(table))[0].n;
 const counts = async () => [await n(organisations), await n(nationalMembers), await n(coalitions), await n(coalitionMembers)];
 const csv = (lines: string[]) => `\uFEFF${lines.join('\r\n')}\r\n`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { apiKeys, auditLog, userRoles } from '../../platform/db/schema.js';
 import { organisations } from '../registry/schema.js';
@@ -22,11 +22,7 @@ import { programmeFigures } from './figures-service.js';
 let t: TestApp;
 const ids: Record<string, number> = {};
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const org = async (id: number) => (await t.db.select().from(organisations).where(eq(organisations.id, id)))[0];
 const snapshot = async () =>
   JSON.stringify(

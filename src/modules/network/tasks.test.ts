@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, eq } from 'drizzle-orm';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn, dayOffset } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
@@ -9,17 +9,9 @@ import { contactMoments, networkTasks } from './schema.js';
 let t: TestApp;
 const ids: Record<string, number> = {};
 const today = amsterdamDate(new Date());
-const shift = (n: number) => {
-  const d = new Date(`${today}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const shift = (n: number) => dayOffset(today, n);
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 const task = async (id: number) => (await t.db.select().from(networkTasks).where(eq(networkTasks.id, id)))[0];
 /** The rows of the task table, in page order. */
 const taskTitles = (html: string) => [...html.matchAll(/<tr class="utrecht-table__row"><td class="utrecht-table__cell">([^<]+)<\/td>/g)].map((m) => m[1]);

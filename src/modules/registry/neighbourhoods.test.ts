@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { createApiKey } from '../../platform/admin/apikeys-service.js';
 import { municipalities, neighbourhoods, organisations } from './schema.js';
@@ -26,11 +26,7 @@ const lastAudit = async (action: string) =>
   (await t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.entity, 'neighbourhood'))).orderBy(desc(auditLog.id)).limit(1))[0];
 const municipalityId = async (code: string) => (await t.db.select().from(municipalities).where(eq(municipalities.cbsCode, code)))[0].id;
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 
 beforeAll(async () => {
   t = await createTestApp();

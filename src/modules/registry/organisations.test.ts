@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
+import { createTestApp, createUser, seedReference, TestClient, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { can, type Principal } from '../../platform/access.js';
 import { createApiKey } from '../../platform/admin/apikeys-service.js';
@@ -20,11 +20,7 @@ const lastAudit = async (action: string, entity = 'organisation') =>
   (await t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.entity, entity))).orderBy(desc(auditLog.id)).limit(1))[0];
 const municipalityId = async (code: string) => (await t.db.select().from(municipalities).where(eq(municipalities.cbsCode, code)))[0].id;
 
-async function client(email: string) {
-  const c = new TestClient(t.app);
-  await c.login(email);
-  return c;
-}
+const client = (email: string) => signedIn(t.app, email);
 
 /** A complete, valid form for a new organisation. */
 const form = (over: Record<string, string> = {}) => ({
