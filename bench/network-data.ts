@@ -127,11 +127,20 @@ export async function generateNetworkData(db: Db, opts: NetworkDataOptions): Pro
       from organisations p
       join coalitions c on (c.id + p.id) % 40 = 0
      where p.name like 'Bench landelijke partner %' and c.deleted_at is null`);
+  // Dated branch links (the figures count a branch while its link holds); every 25th one has ended.
+  await db.execute(sql`
+    insert into branch_links (organisation_id, parent_organisation_id, linked_on, unlinked_on)
+    select b.id, b.parent_organisation_id, date '2021-06-01' + (b.id * 3) % 500,
+           case when b.id % 25 = 0 then date '2024-01-01' + b.id % 300 else null end
+      from organisations b where b.parent_organisation_id is not null and b.name like 'Bench landelijke partner %'`);
   await db.execute(sql`
     insert into coalition_members (coalition_id, organisation_id, role, sector, start_date)
     select c.id, b.id, 'active', 'business', date '2022-01-01' + (b.id * 7) % 1300
       from organisations b join coalitions c on c.municipality_id = b.municipality_id and c.deleted_at is null
      where b.parent_organisation_id is not null and b.name like 'Bench landelijke partner %'`);
+  await db.execute(sql`
+    update organisations b set parent_organisation_id = null
+      from branch_links bl where bl.organisation_id = b.id and bl.unlinked_on is not null and b.name like 'Bench landelijke partner %'`);
 
   // Collaborations with status histories and two partners each.
   await db.execute(sql`

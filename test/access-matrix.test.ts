@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from './helpers/app.js';
 import { addJointApproach, addParticipation, municipalityId } from './helpers/registry.js';
+import { linkFixtureBranches } from './helpers/network.js';
 import { ROLES, type Role } from '../src/platform/access.js';
 import { neighbourhoods, organisations } from '../src/modules/registry/schema.js';
 import { createApiKey, forgetApiKeys } from '../src/platform/admin/apikeys-service.js';
@@ -445,6 +446,8 @@ const EXPECTED: Record<string, Rule> = {
   'POST /samenwerkingen/:id/bewerken': ADMIN,
   'GET /samenwerkingen/:id/status': ADMIN,
   'POST /samenwerkingen/:id/status': ADMIN,
+  'GET /samenwerkingen/:id/status/:statusId/verwijderen': ADMIN,
+  'POST /samenwerkingen/:id/status/:statusId/verwijderen': ADMIN,
   'GET /samenwerkingen/:id/partners': ADMIN,
   'POST /samenwerkingen/:id/partners': ADMIN,
   'POST /samenwerkingen/:id/partners/:partnerId/verwijderen': ADMIN,
@@ -643,6 +646,7 @@ beforeAll(async () => {
   const [nmB] = await t.db.insert(nationalMembers).values({ organisationId: natB.id, sector: 'business', declarationDate: '2023-01-01', pledgedActions: 'Toezegging B' }).returning();
   const [brA] = await t.db.insert(organisations).values({ name: 'Vestiging A', kind: 'business', municipalityId: mA, parentOrganisationId: oA.id }).returning();
   const [brB] = await t.db.insert(organisations).values({ name: 'Vestiging Partner B', kind: 'business', municipalityId: await municipalityId(t.db, 'GM0599'), parentOrganisationId: natB.id }).returning();
+  await linkFixtureBranches(t.db);
   const partnerB = await createUser(t.db, 'partner.b@test.example', [{ role: 'partner', organisationId: natB.id }], 'Partner B');
   // Advisory: a budget and a phase each; an advisor grant each (A's is the matrix advisor's).
   const advisorB = await createUser(t.db, 'adviseur.b@test.example', [{ role: 'advisor', municipalityId: mB }], 'Adviseur B');
@@ -677,10 +681,10 @@ beforeAll(async () => {
   // Collaborations (read programme-wide): A's with organisation A and coalition A, B's with national member B.
   const [colA] = await t.db.insert(collaborations).values({ title: 'Samenwerking A', description: 'Pilot in A' }).returning();
   const [colB] = await t.db.insert(collaborations).values({ title: 'Samenwerking B', description: 'Landelijk idee' }).returning();
-  await t.db.insert(collaborationStatuses).values([
+  const [clsA, clsB] = await t.db.insert(collaborationStatuses).values([
     { collaborationId: colA.id, status: 'pilot', fromDate: '2024-03-01' },
     { collaborationId: colB.id, status: 'idea', fromDate: '2024-03-01' },
-  ]);
+  ]).returning();
   const [cpaA] = await t.db.insert(collaborationPartners).values({ collaborationId: colA.id, organisationId: oA.id }).returning();
   await t.db.insert(collaborationPartners).values({ collaborationId: colA.id, coalitionId: cA.id });
   const [cpaB] = await t.db.insert(collaborationPartners).values({ collaborationId: colB.id, organisationId: natB.id }).returning();
@@ -711,6 +715,7 @@ beforeAll(async () => {
     contactpersonen: { A: s(cpA), B: s(cpB) },
     taken: { A: s(taskA), B: s(taskB) },
     samenwerkingen: { A: s(colA), B: s(colB) },
+    samenwerkingsstatussen: { A: s(clsA), B: s(clsB) }, // the only status of each: removing it is refused (422)
     partners: { A: s(cpaA), B: s(cpaB) },
     'vraag-en-aanbod': { A: s(postA), B: s(postB) },
     gesprek: { A: s(matrix.municipality_coordinator), B: s(advisorB) },
@@ -737,6 +742,7 @@ const FAMILY: Record<string, string> = {
   '/api/v1/coalitions/:cbsCode/members/:id': 'coalitieleden',
   '/coalities/:cbsCode/fase/:id': 'coalitiefasen',
   '/advies/:cbsCode/fase/:id': 'adviesfasen',
+  '/samenwerkingen/:id/status/:statusId': 'samenwerkingsstatussen',
   '/advies/:cbsCode/adviseurs/:grantId': 'adviseurs',
   '/contactmomenten/organisatie/:id': 'organisaties',
   '/api/v1/board/posts/:id': 'vraag-en-aanbod',
@@ -839,6 +845,7 @@ async function tableCounts() {
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from collaborations x) clh,
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from collaboration_statuses x) clsh,
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from collaboration_partners x) clph,
+           (select md5(string_agg(row(x.*)::text, ',' order by id)) from branch_links x) blh,
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from board_posts x) bph,
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from board_messages x) bmh,
            (select md5(string_agg(row(x.*)::text, ',' order by id)) from board_matches x) bmah,

@@ -134,6 +134,9 @@ export async function seedDemo(db: Db, opts: DemoSeedOptions): Promise<{ seeded:
         municipalityId: m.id,
         status,
         signedOn: status === 'interested' ? null : signedOn,
+        // The one stopped municipality left after a council decision on the budget: it counts in
+        // the programme figures from signing up to, not including, this date.
+        stoppedOn: status === 'stopped' ? '2023-04-01' : null,
         jointApproachId: jointIds.get(code) ?? null,
         contactName: `Coördinator ${m.name}`,
         contactEmail: `eenzaamheid@${slug(m.name)}.example.nl`,

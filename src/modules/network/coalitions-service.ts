@@ -13,6 +13,7 @@ import { likePattern, MSG as ORG_MSG, organisationResource, uniqueViolation } fr
 import { nlDate } from '../registry/ui.js';
 import type { ExportTable } from '../registry/exporters.js';
 import { coalitionMembers, coalitions, coalitionStages, nationalMembers } from './schema.js';
+import { setBranchParent } from './branches-service.js';
 import {
   COALITION_SECTOR_LABELS,
   COALITION_SECTORS,
@@ -709,11 +710,13 @@ export async function addMember(
         const [m] = await t.select({ name: municipalities.name }).from(municipalities).where(eq(municipalities.id, n.municipalityId));
         const [o] = await t
           .insert(organisations)
-          .values({ name: n.name, kind: n.kind, kvkNumber: n.kvkNumber ?? null, municipalityId: n.municipalityId, city: m?.name ?? null, parentOrganisationId: n.parentOrganisationId ?? null })
+          .values({ name: n.name, kind: n.kind, kvkNumber: n.kvkNumber ?? null, municipalityId: n.municipalityId, city: m?.name ?? null })
           .returning({ id: organisations.id });
         organisationId = o.id;
         organisationName = n.name;
         await audit(t, actx, { action: 'create', entity: 'organisation', entityId: o.id, details: { name: n.name, municipalityId: n.municipalityId, via: 'coalition', coalitionId } });
+        // A branch created with its membership was a branch when it joined: the link starts then.
+        if (n.parentOrganisationId != null) await setBranchParent(t, actx, o.id, n.parentOrganisationId, input.startDate, { via: 'coalition', coalitionId });
       }
       const [row] = await t
         .insert(coalitionMembers)

@@ -7,6 +7,7 @@ import { amsterdamDate } from '../../platform/time.js';
 import { organisations } from '../registry/schema.js';
 import { coalitionMembers, coalitions, coalitionStages, nationalMembers } from './schema.js';
 import { FUTURE_MSG } from './coalitions-service.js';
+import { linkFixtureBranches } from '../../../test/helpers/network.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -73,6 +74,7 @@ beforeAll(async () => {
   ids.amsterdamOrg = await org('Welzijn Amsterdam', ids.amsterdam);
   ids.supermarket = await org('Supermarkt Plus Nederland', null, { kind: 'national_partner' });
   ids.branch = await org('Supermarkt Plus Utrecht Centrum', ids.utrecht, { kind: 'business', parentOrganisationId: ids.supermarket });
+  await linkFixtureBranches(t.db);
   await t.db.insert(nationalMembers).values({ organisationId: ids.supermarket, sector: 'business', declarationDate: '2019-02-01' });
   await createUser(t.db, 'admin@test.example', [{ role: 'programme_admin' }]);
   await createUser(t.db, 'coord.utrecht@test.example', [{ role: 'municipality_coordinator', municipalityId: ids.utrecht }]);

@@ -16,8 +16,9 @@ import { COLLABORATION_STATUS_LABELS, COLLABORATION_STATUSES, type Collaboration
  * municipalities (issue 5 point 5). The status is history: every change is a dated row in
  * collaboration_statuses (idea → pilot → project → ended); the current status is the latest
  * row on or before today. Partners are organisations, coalitions or municipalities with a role.
- * Deleting a collaboration is a soft delete; removing a partner deletes its row (the table has
- * no deleted_at) — both with an audit entry.
+ * Deleting a collaboration, correcting (removing) a mistaken status row and removing a partner
+ * are soft deletes (deleted_at) with an audit entry: every read here leaves deleted status and
+ * partner rows out, except the "former partners" list that keeps the history visible.
  */
 
 /** The earliest date a status or the collaboration itself may start (the programme began in 2018). */
@@ -130,27 +131,33 @@ export function parsePartnerKey(v: unknown): { kind: PartnerKind; id: number } |
 /** The current status (latest row on or before today) as a lateral join. */
 const currentStatus = (today: string) => sql`left join lateral (
   select st.status, st.from_date from ${collaborationStatuses} st
-   where st.collaboration_id = c.id and st.from_date <= ${today}::date
+   where st.collaboration_id = c.id and st.deleted_at is null and st.from_date <= ${today}::date
    order by st.from_date desc, st.id desc limit 1) cur on true`;
 
-const partnersJson = sql`(select coalesce(json_agg(json_build_object(
-    'partnerId', cp.id,
-    'kind', case when cp.organisation_id is not null then 'organisation' when cp.coalition_id is not null then 'coalition' else 'municipality' end,
-    'id', coalesce(cp.organisation_id, cp.coalition_id, cp.municipality_id),
-    'name', coalesce(o.name, co.name || ' (' || cm.name || ')', m.name),
-    'role', cp.role) order by coalesce(o.name, co.name, m.name), cp.id), '[]'::json)
-  from ${collaborationPartners} cp
+/** Partner rows `cp` with what they point at: organisation `o`, coalition `co` (in `cm`) or municipality `m`. */
+const partnerRows = sql`${collaborationPartners} cp
   left join ${organisations} o on o.id = cp.organisation_id
   left join ${coalitions} co on co.id = cp.coalition_id
   left join ${municipalities} cm on cm.id = co.municipality_id
-  left join ${municipalities} m on m.id = cp.municipality_id
-  where cp.collaboration_id = c.id)`;
+  left join ${municipalities} m on m.id = cp.municipality_id`;
+const partnerKind = sql`case when cp.organisation_id is not null then 'organisation' when cp.coalition_id is not null then 'coalition' else 'municipality' end`;
+const partnerName = sql`coalesce(o.name, co.name || ' (' || cm.name || ')', m.name)`;
+
+/** The current (not removed) partners of collaboration `c` as a JSON array of PartnerRef. */
+const partnersJson = sql`(select coalesce(json_agg(json_build_object(
+    'partnerId', cp.id,
+    'kind', ${partnerKind},
+    'id', coalesce(cp.organisation_id, cp.coalition_id, cp.municipality_id),
+    'name', ${partnerName},
+    'role', cp.role) order by coalesce(o.name, co.name, m.name), cp.id), '[]'::json)
+  from ${partnerRows}
+  where cp.collaboration_id = c.id and cp.deleted_at is null)`;
 
 function partnerCondition(key: string | undefined): SQL | undefined {
   const p = parsePartnerKey(key);
   if (!p) return undefined;
   const col = p.kind === 'organisation' ? sql`cp.organisation_id` : p.kind === 'coalition' ? sql`cp.coalition_id` : sql`cp.municipality_id`;
-  return sql`exists (select 1 from ${collaborationPartners} cp where cp.collaboration_id = c.id and ${col} = ${p.id})`;
+  return sql`exists (select 1 from ${collaborationPartners} cp where cp.collaboration_id = c.id and cp.deleted_at is null and ${col} = ${p.id})`;
 }
 
 /**
@@ -177,7 +184,7 @@ export function mineCondition(p: Principal): SQL | undefined {
     parts.push(sql`cp.coalition_id in (select id from ${coalitions} where municipality_id in (${list}) and deleted_at is null)`);
   }
   if (!parts.length) return sql`false`;
-  return sql`exists (select 1 from ${collaborationPartners} cp where cp.collaboration_id = c.id and (${sql.join(parts, sql` or `)}))`;
+  return sql`exists (select 1 from ${collaborationPartners} cp where cp.collaboration_id = c.id and cp.deleted_at is null and (${sql.join(parts, sql` or `)}))`;
 }
 
 function whereOf(f: Omit<CollaborationFilter, 'page' | 'pageSize'>, extra?: SQL): SQL {
@@ -244,21 +251,49 @@ export async function getCollaboration(db: Db, id: number, today: string): Promi
   return res.rows[0] ? toRow(res.rows[0]) : null;
 }
 
-/** The status history, newest first, with who recorded each row. */
-export async function statusHistory(db: Db, collaborationId: number) {
-  const res = await db.execute<{ id: number; status: string; from_date: string; created_at: string; created_by_name: string | null }>(sql`
-    select st.id, st.status, st.from_date, st.created_at, u.name as created_by_name
+export interface StatusHistoryRow {
+  id: number;
+  status: string;
+  fromDate: string;
+  createdByName: string | null;
+}
+
+/** The status history (corrected rows left out), newest first, with who recorded each row. */
+export async function statusHistory(db: Db, collaborationId: number): Promise<StatusHistoryRow[]> {
+  const res = await db.execute<{ id: number; status: string; from_date: string; created_by_name: string | null }>(sql`
+    select st.id, st.status, st.from_date, u.name as created_by_name
       from ${collaborationStatuses} st left join users u on u.id = st.created_by
-     where st.collaboration_id = ${collaborationId}
+     where st.collaboration_id = ${collaborationId} and st.deleted_at is null
      order by st.from_date desc, st.id desc`);
   return res.rows.map((r) => ({ id: r.id, status: r.status, fromDate: r.from_date, createdByName: r.created_by_name }));
+}
+
+export interface FormerPartner {
+  /** collaboration_partners.id */
+  partnerId: number;
+  kind: PartnerKind;
+  name: string;
+  role: string | null;
+  /** The day (Amsterdam) the partner was removed, YYYY-MM-DD. */
+  removedOn: string;
+}
+
+/** Partners removed from a collaboration (the history), most recently removed first. */
+export async function formerPartners(db: Db, collaborationId: number): Promise<FormerPartner[]> {
+  const res = await db.execute<{ id: number; kind: PartnerKind; name: string; role: string | null; removed_on: string }>(sql`
+    select cp.id, ${partnerKind} as kind, ${partnerName} as name, cp.role,
+           (cp.deleted_at at time zone 'Europe/Amsterdam')::date as removed_on
+      from ${partnerRows}
+     where cp.collaboration_id = ${collaborationId} and cp.deleted_at is not null
+     order by cp.deleted_at desc, cp.id desc`);
+  return res.rows.map((r) => ({ partnerId: r.id, kind: r.kind, name: r.name, role: r.role, removedOn: r.removed_on }));
 }
 
 /** Partners in use (for the list filter). */
 export async function partnerFilterOptions(db: Db): Promise<{ value: string; label: string }[]> {
   const res = await db.execute<{ kind: PartnerKind; id: number; name: string }>(sql`
     select distinct
-      case when cp.organisation_id is not null then 'organisation' when cp.coalition_id is not null then 'coalition' else 'municipality' end as kind,
+      ${partnerKind} as kind,
       coalesce(cp.organisation_id, cp.coalition_id, cp.municipality_id) as id,
       coalesce(o.name, co.name, m.name) as name
     from ${collaborationPartners} cp
@@ -266,6 +301,7 @@ export async function partnerFilterOptions(db: Db): Promise<{ value: string; lab
     left join ${organisations} o on o.id = cp.organisation_id
     left join ${coalitions} co on co.id = cp.coalition_id
     left join ${municipalities} m on m.id = cp.municipality_id
+   where cp.deleted_at is null
     order by name`);
   return res.rows.map((r) => ({ value: partnerKey(r.kind, r.id), label: `${r.name} (${PARTNER_KIND_LABELS[r.kind].toLowerCase()})` }));
 }
@@ -351,7 +387,7 @@ export async function addStatus(db: Db, actx: AuditContext, userId: number | nul
     const [same] = await t
       .select({ status: collaborationStatuses.status })
       .from(collaborationStatuses)
-      .where(and(eq(collaborationStatuses.collaborationId, collaborationId), eq(collaborationStatuses.fromDate, v.statusFrom)));
+      .where(and(eq(collaborationStatuses.collaborationId, collaborationId), eq(collaborationStatuses.fromDate, v.statusFrom), isNull(collaborationStatuses.deletedAt)));
     if (same) return { ok: false, errors: { statusFrom: `Op deze datum is al een status vastgelegd (${statusLabel(same.status)}). Kies een andere datum.` } };
     const [row] = await t
       .insert(collaborationStatuses)
@@ -359,6 +395,44 @@ export async function addStatus(db: Db, actx: AuditContext, userId: number | nul
       .returning({ id: collaborationStatuses.id });
     await audit(t, actx, { action: 'status_change', entity: 'collaboration', entityId: collaborationId, details: { status: v.status, from: v.statusFrom, statusRowId: row.id } });
     return { ok: true, id: collaborationId };
+  });
+}
+
+/** Why a status row cannot be removed: it is the last one (see removeStatus). */
+export const LAST_STATUS_MESSAGE =
+  'Dit is de enige status van deze samenwerking en die kan niet worden verwijderd: elke samenwerking heeft een status. Is deze status onjuist? Leg dan eerst de juiste status vast met Status wijzigen en verwijder daarna deze.';
+
+export type RemoveStatusResult = { ok: true; status: string; fromDate: string } | { ok: false; reason: 'not_found' | 'last' };
+
+/**
+ * Corrects a mistaken status row: a soft delete (deleted_at) with an audit entry; the row then
+ * counts nowhere (current status, history, figures). The last remaining row of a collaboration
+ * stays: every collaboration has a status. A row of another collaboration, or one already
+ * removed, is not found.
+ */
+export async function removeStatus(db: Db, actx: AuditContext, collaborationId: number, statusRowId: number): Promise<RemoveStatusResult> {
+  return db.transaction(async (tx): Promise<RemoveStatusResult> => {
+    const t = tx as unknown as Db;
+    // Serialise status changes of one collaboration (two removals at once must not leave none).
+    await t.execute(sql`select id from ${collaborations} where id = ${collaborationId} for update`);
+    const live = await t
+      .select({ id: collaborationStatuses.id, status: collaborationStatuses.status, fromDate: collaborationStatuses.fromDate })
+      .from(collaborationStatuses)
+      .where(and(eq(collaborationStatuses.collaborationId, collaborationId), isNull(collaborationStatuses.deletedAt)));
+    const row = live.find((r) => r.id === statusRowId);
+    if (!row) return { ok: false, reason: 'not_found' };
+    if (live.length <= 1) return { ok: false, reason: 'last' };
+    await t
+      .update(collaborationStatuses)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(collaborationStatuses.id, row.id), isNull(collaborationStatuses.deletedAt)));
+    await audit(t, actx, {
+      action: 'delete',
+      entity: 'collaboration_status',
+      entityId: row.id,
+      details: { collaborationId, status: row.status, fromDate: row.fromDate },
+    });
+    return { ok: true, status: row.status, fromDate: row.fromDate };
   });
 }
 
@@ -399,35 +473,48 @@ export async function addPartner(db: Db, actx: AuditContext, existing: Collabora
         ? await db.select({ id: coalitions.id }).from(coalitions).where(and(eq(coalitions.id, targetId), isNull(coalitions.deletedAt)))
         : await db.select({ id: municipalities.id }).from(municipalities).where(and(eq(municipalities.id, targetId), isNull(municipalities.deletedAt)));
   if (!exists.length) return { ok: false, errors: { [field]: `Kies een bestaande ${PARTNER_KIND_LABELS[kind].toLowerCase()}.` } };
-  if (existing.partners.some((p) => p.kind === kind && p.id === targetId)) {
-    return { ok: false, errors: { [field]: `Deze ${PARTNER_KIND_LABELS[kind].toLowerCase()} is al partner in deze samenwerking.` } };
-  }
-  await db.transaction(async (tx) => {
+  const duplicate: SaveResult = { ok: false, errors: { [field]: `Deze ${PARTNER_KIND_LABELS[kind].toLowerCase()} is al partner in deze samenwerking.` } };
+  if (existing.partners.some((p) => p.kind === kind && p.id === targetId)) return duplicate;
+  return db.transaction(async (tx): Promise<SaveResult> => {
     const t = tx as unknown as Db;
+    // Serialise partner changes of one collaboration, then check again: only current (not removed)
+    // partners count, so a partner removed earlier can be added again.
+    await t.execute(sql`select id from ${collaborations} where id = ${existing.id} for update`);
+    const col = kind === 'organisation' ? collaborationPartners.organisationId : kind === 'coalition' ? collaborationPartners.coalitionId : collaborationPartners.municipalityId;
+    const [already] = await t
+      .select({ id: collaborationPartners.id })
+      .from(collaborationPartners)
+      .where(and(eq(collaborationPartners.collaborationId, existing.id), eq(col, targetId), isNull(collaborationPartners.deletedAt)));
+    if (already) return duplicate;
     const [row] = await t
       .insert(collaborationPartners)
       .values({ collaborationId: existing.id, [field]: targetId, role: role ?? null })
       .returning({ id: collaborationPartners.id });
     await audit(t, actx, { action: 'update', entity: 'collaboration', entityId: existing.id, details: { partnerAdded: { kind, id: targetId, partnerRowId: row.id } } });
+    return { ok: true, id: existing.id };
   });
-  return { ok: true, id: existing.id };
 }
 
-/** Removes a partner row (the table keeps no history of partners: the audit entry does). */
+/** Removes a partner: a soft delete (deleted_at), so the history keeps it; with an audit entry. */
 export async function removePartner(db: Db, actx: AuditContext, existing: CollaborationRow, partnerRowId: number): Promise<boolean> {
   const partner = existing.partners.find((p) => p.partnerId === partnerRowId);
   if (!partner) return false;
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await t.delete(collaborationPartners).where(and(eq(collaborationPartners.id, partnerRowId), eq(collaborationPartners.collaborationId, existing.id)));
+    const [removed] = await t
+      .update(collaborationPartners)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(collaborationPartners.id, partnerRowId), eq(collaborationPartners.collaborationId, existing.id), isNull(collaborationPartners.deletedAt)))
+      .returning({ id: collaborationPartners.id });
+    if (!removed) return false;
     await audit(t, actx, {
       action: 'update',
       entity: 'collaboration',
       entityId: existing.id,
-      details: { partnerRemoved: { kind: partner.kind, id: partner.id, name: partner.name, role: partner.role } },
+      details: { partnerRemoved: { kind: partner.kind, id: partner.id, name: partner.name, role: partner.role, partnerRowId } },
     });
+    return true;
   });
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { organisations } from '../registry/schema.js';
 import { coalitions, collaborationPartners, collaborations, collaborationStatuses, nationalMembers } from './schema.js';
 import { programmeFigures } from './figures-service.js';
 import { seedCollaborationsDemo } from './demo-collaborations.js';
+import { linkFixtureBranches } from '../../../test/helpers/network.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -15,6 +16,7 @@ const today = amsterdamDate(new Date());
 const tomorrow = amsterdamDate(new Date(Date.now() + 86_400_000));
 
 const client = (email: string) => signedIn(t.app, email);
+const nlDateOf = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 const lastAudit = async (entity: string) => (await t.db.select().from(auditLog).where(eq(auditLog.entity, entity)).orderBy(desc(auditLog.id)).limit(1))[0];
 const count = async (table: typeof collaborations | typeof collaborationStatuses | typeof collaborationPartners) =>
   (await t.db.select({ n: sql<number>`count(*)::int` }).from(table))[0].n;
@@ -30,6 +32,7 @@ beforeAll(async () => {
   ids.fonds = await org('Ouderenfonds');
   ids.super = await org('Supermarkt Samen', { kind: 'business' });
   ids.branch = await org('Supermarkt Samen Zwolle', { kind: 'business', municipalityId: ids.zwolle, parentOrganisationId: ids.super });
+  await linkFixtureBranches(t.db);
   ids.other = await org('Ander Fonds');
   ids.local = await org('Welzijn Utrecht', { kind: 'welfare', municipalityId: ids.utrecht });
   await t.db.insert(nationalMembers).values([
@@ -114,15 +117,29 @@ describe('partners', () => {
     ]);
   });
 
-  it('removes a partner with an audit entry', async () => {
+  it('removes a partner as a soft delete with an audit entry; it is then left out of the lists, the filter and the export, and shown as a former partner', async () => {
     const c = await client('admin@test.example');
+    expect((await c.get('/samenwerkingen')).body).toContain(`value="gemeente-${ids.amsterdam}"`);
     const [row] = await t.db.select().from(collaborationPartners).where(and(eq(collaborationPartners.collaborationId, ids.collab), eq(collaborationPartners.municipalityId, ids.amsterdam)));
     const res = await c.post(`/samenwerkingen/${ids.collab}/partners/${row.id}/verwijderen`);
     expect(res.statusCode).toBe(303);
-    expect(await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.id, row.id))).toHaveLength(0);
+    const [kept] = await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.id, row.id));
+    expect(kept.deletedAt).not.toBeNull();
     const a = await lastAudit('collaboration');
-    expect(a.details).toMatchObject({ partnerRemoved: { kind: 'municipality', id: ids.amsterdam } });
+    expect(a.details).toMatchObject({ partnerRemoved: { kind: 'municipality', id: ids.amsterdam, partnerRowId: row.id } });
     expect((await c.post(`/samenwerkingen/${ids.collab}/partners/${row.id}/verwijderen`)).statusCode).toBe(404);
+    expect(await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.id, row.id))).toEqual([kept]);
+
+    const detail = await c.get(`/samenwerkingen/${ids.collab}`);
+    const current = detail.body.slice(detail.body.indexOf('<caption'), detail.body.indexOf('Eerdere partners'));
+    expect(current).toContain('Utrecht Verbindt');
+    expect(current).not.toContain('Amsterdam');
+    const former = detail.body.slice(detail.body.indexOf('Eerdere partners'), detail.body.indexOf('Statusgeschiedenis'));
+    expect(former).toContain('Amsterdam');
+    expect(former).toContain(nlDateOf(today));
+    const list = await c.get('/samenwerkingen');
+    expect(list.body).not.toContain(`value="gemeente-${ids.amsterdam}"`);
+    expect((await c.get(`/samenwerkingen?partner=gemeente-${ids.amsterdam}`)).body).not.toContain('Pilot boodschappenmaatje');
   });
 });
 
@@ -242,9 +259,160 @@ describe('access: read-only for partners, coordinators and advisors; nothing for
   });
 });
 
+describe('corrections: removed partners and mistaken status rows', () => {
+  const statusRows = async (collaborationId: number) =>
+    t.db.select().from(collaborationStatuses).where(eq(collaborationStatuses.collaborationId, collaborationId)).orderBy(asc(collaborationStatuses.fromDate), asc(collaborationStatuses.id));
+  const ownSection = (body: string) => body.slice(body.indexOf('Samenwerkingen van uw organisatie'), body.indexOf('Alle samenwerkingen'));
+
+  it('a removed partner no longer sees the collaboration as its own; adding it again works and keeps the history', async () => {
+    const admin = await client('admin@test.example');
+    expect((await admin.post('/samenwerkingen/nieuw', form({ title: 'Samen koken', statusFrom: '2023-02-01' }))).statusCode).toBe(303);
+    const [row] = await t.db.select().from(collaborations).where(eq(collaborations.title, 'Samen koken'));
+    ids.koken = row.id;
+    expect((await admin.post(`/samenwerkingen/${row.id}/partners`, { soort: 'organisation', organisationId: String(ids.other), organisationRole: 'Financier' })).statusCode).toBe(303);
+    const partner = await client('partner.other@test.example');
+    expect(ownSection((await partner.get('/samenwerkingen')).body)).toContain('Samen koken');
+
+    const [first] = await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.collaborationId, row.id));
+    expect((await admin.post(`/samenwerkingen/${row.id}/partners/${first.id}/verwijderen`)).statusCode).toBe(303);
+    const mine = ownSection((await partner.get('/samenwerkingen')).body);
+    expect(mine).not.toContain('Samen koken');
+    expect(mine).toContain('Uw organisatie is (nog) geen partner in een samenwerking.');
+    // The former partner still reads the collaboration, with itself among the former partners.
+    const seen = await partner.get(`/samenwerkingen/${row.id}`);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.body).toContain('Eerdere partners');
+    expect(seen.body).not.toContain('Corrigeren');
+
+    // Adding the same organisation again: allowed (the removed row does not count), a second time refused.
+    const again = await admin.post(`/samenwerkingen/${row.id}/partners`, { soort: 'organisation', organisationId: String(ids.other), organisationRole: 'Uitvoerder' });
+    expect(again.statusCode).toBe(303);
+    const dup = await admin.post(`/samenwerkingen/${row.id}/partners`, { soort: 'organisation', organisationId: String(ids.other), organisationRole: 'Nog eens' });
+    expect(dup.statusCode).toBe(422);
+    expect(dup.body).toContain('is al partner in deze samenwerking');
+    const rows = await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.collaborationId, row.id)).orderBy(asc(collaborationPartners.id));
+    expect(rows.map((r) => [r.organisationId, r.role, r.deletedAt === null])).toEqual([
+      [ids.other, 'Financier', false],
+      [ids.other, 'Uitvoerder', true],
+    ]);
+    expect(await lastAudit('collaboration')).toMatchObject({ details: { partnerAdded: { kind: 'organisation', id: ids.other, partnerRowId: rows[1].id } } });
+    expect(ownSection((await partner.get('/samenwerkingen')).body)).toContain('Samen koken');
+    const page = await admin.get(`/samenwerkingen/${row.id}/partners`);
+    const current = page.body.slice(page.body.indexOf('<caption'), page.body.indexOf('Eerdere partners'));
+    expect(current).toContain('Uitvoerder');
+    expect(current).not.toContain('Financier');
+    expect(page.body.slice(page.body.indexOf('Eerdere partners'))).toContain('Financier');
+    // Leave the other partner without collaborations again.
+    expect((await admin.post(`/samenwerkingen/${row.id}/partners/${rows[1].id}/verwijderen`)).statusCode).toBe(303);
+  });
+
+  it('removes a mistaken status row after confirmation: soft delete, audit entry, current status and history recomputed', async () => {
+    const admin = await client('admin@test.example');
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status`, { status: 'pilot', statusFrom: '2024-01-01' })).statusCode).toBe(303);
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status`, { status: 'ended', statusFrom: '2025-06-01' })).statusCode).toBe(303);
+    const [, , wrong] = await statusRows(ids.koken);
+    expect(wrong).toMatchObject({ status: 'ended', fromDate: '2025-06-01' });
+
+    const detail = await admin.get(`/samenwerkingen/${ids.koken}`);
+    expect(detail.body).toMatch(/Huidige status<\/dt><dd>Beëindigd/);
+    expect(detail.body).toContain(`href="/samenwerkingen/${ids.koken}/status/${wrong.id}/verwijderen"`);
+    expect(detail.body.match(/>Corrigeren</g)).toHaveLength(3);
+
+    const confirm = await admin.get(`/samenwerkingen/${ids.koken}/status/${wrong.id}/verwijderen`);
+    expect(confirm.statusCode).toBe(200);
+    expect(confirm.body.match(/<h1/g)).toHaveLength(1);
+    expect(confirm.body).toContain('Beëindigd</strong> vanaf 1 juni 2025');
+    expect(confirm.body).toContain('Ja, verwijderen');
+
+    const res = await admin.post(`/samenwerkingen/${ids.koken}/status/${wrong.id}/verwijderen`);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/samenwerkingen/${ids.koken}`);
+    const after = await statusRows(ids.koken);
+    expect(after).toHaveLength(3); // kept, marked as removed
+    expect(after.find((r) => r.id === wrong.id)!.deletedAt).not.toBeNull();
+    expect(after.filter((r) => r.deletedAt === null).map((r) => r.status)).toEqual(['idea', 'pilot']);
+    expect(await lastAudit('collaboration_status')).toMatchObject({
+      action: 'delete',
+      entityId: String(wrong.id),
+      details: { collaborationId: ids.koken, status: 'ended', fromDate: '2025-06-01' },
+    });
+
+    const page = await admin.get(`/samenwerkingen/${ids.koken}`);
+    expect(page.body).toMatch(/Huidige status<\/dt><dd>Pilot/);
+    expect(page.body).toContain('De huidige status is nu: Pilot.');
+    const history = page.body.slice(page.body.indexOf('Statusgeschiedenis (nieuwste eerst)'));
+    expect(history).not.toContain('1 juni 2025');
+    expect(history).not.toContain('Beëindigd');
+    expect(history).toContain('1 januari 2024');
+    // The list filter and the export follow the recomputed status.
+    expect((await admin.get('/samenwerkingen?status=ended')).body).not.toContain('Samen koken');
+    expect((await admin.get('/samenwerkingen?status=pilot')).body).toContain('Samen koken');
+    const csv = await admin.get('/samenwerkingen/export?formaat=csv&q=Samen+koken');
+    expect(csv.body).toContain(`${ids.koken},Samen koken,pilot,Pilot,2024-01-01`);
+
+    // Removed once: a second removal and its confirm page are 404, nothing changes.
+    expect((await admin.get(`/samenwerkingen/${ids.koken}/status/${wrong.id}/verwijderen`)).statusCode).toBe(404);
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status/${wrong.id}/verwijderen`)).statusCode).toBe(404);
+    expect(await statusRows(ids.koken)).toEqual(after);
+
+    // The same date is free again for the right status.
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status`, { status: 'project', statusFrom: '2025-06-01' })).statusCode).toBe(303);
+    expect((await admin.get(`/samenwerkingen/${ids.koken}`)).body).toMatch(/Huidige status<\/dt><dd>Project/);
+  });
+
+  it('refuses to remove the last status row (422, clear message, nothing changed)', async () => {
+    const admin = await client('admin@test.example');
+    const [row] = await t.db.insert(collaborations).values({ title: 'Eén status' }).returning();
+    const [only] = await t.db.insert(collaborationStatuses).values({ collaborationId: row.id, status: 'idea', fromDate: '2024-02-01' }).returning();
+    const statusesBefore = await count(collaborationStatuses);
+    const page = await admin.get(`/samenwerkingen/${row.id}/status/${only.id}/verwijderen`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('elke samenwerking heeft een status');
+    expect(page.body).not.toContain('Ja, verwijderen');
+    expect(page.body).toContain(`href="/samenwerkingen/${row.id}/status"`);
+    const res = await admin.post(`/samenwerkingen/${row.id}/status/${only.id}/verwijderen`);
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Er is 1 fout in het formulier');
+    expect(res.body).toContain('Leg dan eerst de juiste status vast met Status wijzigen');
+    expect((await t.db.select().from(collaborationStatuses).where(eq(collaborationStatuses.id, only.id)))[0].deletedAt).toBeNull();
+    expect(await count(collaborationStatuses)).toBe(statusesBefore);
+    expect((await lastAudit('collaboration_status'))?.entityId).not.toBe(String(only.id));
+    expect((await admin.get(`/samenwerkingen/${row.id}`)).body).toMatch(/Huidige status<\/dt><dd>Idee/);
+  });
+
+  it('a status row through another collaboration, a bad id or a deleted collaboration answers 404; other roles get 403; nothing changes', async () => {
+    const admin = await client('admin@test.example');
+    const live = (await statusRows(ids.koken)).filter((r) => r.deletedAt === null);
+    const target = live[0];
+    const [other] = await t.db.insert(collaborations).values({ title: 'Andere samenwerking' }).returning();
+    await t.db.insert(collaborationStatuses).values([
+      { collaborationId: other.id, status: 'idea', fromDate: '2024-01-01' },
+      { collaborationId: other.id, status: 'pilot', fromDate: '2024-06-01' },
+    ]);
+    expect((await admin.get(`/samenwerkingen/${other.id}/status/${target.id}/verwijderen`)).statusCode).toBe(404);
+    expect((await admin.post(`/samenwerkingen/${other.id}/status/${target.id}/verwijderen`)).statusCode).toBe(404);
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status/abc/verwijderen`)).statusCode).toBe(404);
+    expect((await admin.post(`/samenwerkingen/${ids.koken}/status/999999/verwijderen`)).statusCode).toBe(404);
+    for (const email of ['partner@test.example', 'partner.other@test.example', 'coord.utrecht@test.example', 'advisor@test.example', 'handler@test.example']) {
+      const c = await client(email);
+      expect((await c.get(`/samenwerkingen/${ids.koken}/status/${target.id}/verwijderen`)).statusCode).toBe(403);
+      expect((await c.post(`/samenwerkingen/${ids.koken}/status/${target.id}/verwijderen`)).statusCode).toBe(403);
+    }
+    const gone = await admin.post('/samenwerkingen/nieuw', form({ title: 'Straks verwijderd', statusFrom: '2023-05-01' }));
+    const goneId = Number(/\/samenwerkingen\/(\d+)\/partners/.exec(gone.headers.location as string)![1]);
+    expect((await admin.post(`/samenwerkingen/${goneId}/status`, { status: 'pilot', statusFrom: '2024-05-01' })).statusCode).toBe(303);
+    expect((await admin.post(`/samenwerkingen/${goneId}/verwijderen`)).statusCode).toBe(303);
+    const [goneStatus] = await statusRows(goneId);
+    expect((await admin.post(`/samenwerkingen/${goneId}/status/${goneStatus.id}/verwijderen`)).statusCode).toBe(404);
+    expect((await statusRows(ids.koken)).filter((r) => r.deletedAt === null)).toEqual(live);
+    expect((await statusRows(goneId)).every((r) => r.deletedAt === null)).toBe(true);
+  });
+});
+
 describe('soft delete', () => {
   it('hides the collaboration everywhere (also from the figures), keeps the row, writes an audit entry', async () => {
     const c = await client('admin@test.example');
+    const pilots = (await programmeFigures(t.db, '2024-06-30')).collaborations.byStatus.pilot;
     expect((await c.get(`/samenwerkingen/${ids.collab}/verwijderen`)).statusCode).toBe(200);
     expect((await c.post(`/samenwerkingen/${ids.collab}/verwijderen`)).statusCode).toBe(303);
     const [row] = await t.db.select().from(collaborations).where(eq(collaborations.id, ids.collab));
@@ -252,7 +420,7 @@ describe('soft delete', () => {
     expect(await lastAudit('collaboration')).toMatchObject({ action: 'delete', entityId: String(ids.collab) });
     expect((await c.get(`/samenwerkingen/${ids.collab}`)).statusCode).toBe(404);
     expect((await c.get('/samenwerkingen')).body).not.toContain('Pilot boodschappenmaatje');
-    expect((await programmeFigures(t.db, '2024-06-30')).collaborations.byStatus.pilot).toBe(0);
+    expect((await programmeFigures(t.db, '2024-06-30')).collaborations.byStatus.pilot).toBe(pilots - 1);
   });
 });
 

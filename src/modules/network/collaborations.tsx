@@ -27,6 +27,7 @@ import { amsterdamDate } from '../../platform/time.js';
 import { municipalityOptions } from '../registry/organisations-service.js';
 import { ExportLinks } from '../registry/tabular-views.js';
 import { ConfirmForm, nlDate, sendAuditedExport } from '../registry/ui.js';
+import { FormPage, PlainTable } from './views-shared.js';
 import { COLLABORATION_STATUS_LABELS, COLLABORATION_STATUSES, type CollaborationStatus } from './model.js';
 import {
   addPartner,
@@ -38,7 +39,9 @@ import {
   collaborationSchema,
   createCollaboration,
   deleteCollaboration,
+  formerPartners,
   getCollaboration,
+  LAST_STATUS_MESSAGE,
   listCollaborations,
   mineCondition,
   newCollaborationSchema,
@@ -48,20 +51,25 @@ import {
   partnerSchemas,
   parsePartnerKey,
   removePartner,
+  removeStatus,
   statusHistory,
   statusLabel,
   statusSchema,
   updateCollaboration,
   type CollaborationFilter,
   type CollaborationRow,
+  type FormerPartner,
   type PartnerKind,
+  type StatusHistoryRow,
 } from './collaborations-service.js';
 
 /**
  * Collaborations and pilots (issue 5 point 5). Reading: the programme team, advisors,
  * coordinators and National Coalition partners ('collaboration:read'); a partner or coordinator
  * sees the collaborations they take part in first. Upkeep: the programme team
- * ('collaboration:manage'): create, edit, dated status changes, partners, soft delete.
+ * ('collaboration:manage'): create, edit, dated status changes and their correction, partners,
+ * soft delete. Corrected status rows and removed partners are soft-deleted: removed partners stay
+ * visible as "Eerdere partners" to whoever may read the collaboration.
  */
 
 const BASE = '/samenwerkingen';
@@ -149,6 +157,49 @@ function PartnerTable({ row, csrf, removable }: { row: CollaborationRow; csrf?: 
     });
   }
   return <DataTable caption="Partners" columns={columns} rows={row.partners} base={`${BASE}/${row.id}`} query={{ page: 1, pageSize: row.partners.length || 1 }} empty="Nog geen partners vastgelegd." />;
+}
+
+/** Partners removed earlier (history); nothing when there are none. */
+function FormerPartners({ row, former }: { row: CollaborationRow; former: FormerPartner[] }) {
+  if (!former.length) return null;
+  return (
+    <>
+      <h2 class="utrecht-heading-2">Eerdere partners</h2>
+      <PlainTable
+        caption="Eerdere partners (verwijderd uit deze samenwerking)"
+        columns={[
+          { key: 'name', label: 'Partner', render: (p) => p.name },
+          { key: 'kind', label: 'Soort', render: (p) => PARTNER_KIND_LABELS[p.kind] },
+          { key: 'role', label: 'Rol', render: (p) => p.role ?? '—' },
+          { key: 'removedOn', label: 'Verwijderd op', render: (p) => nlDate(p.removedOn) },
+        ]}
+        rows={former}
+        base={`${BASE}/${row.id}`}
+        empty="Geen eerdere partners."
+      />
+    </>
+  );
+}
+
+/** The status history; with `manage` a correction link per row. */
+function StatusHistoryTable({ row, history, manage }: { row: CollaborationRow; history: StatusHistoryRow[]; manage: boolean }) {
+  const columns: Column<StatusHistoryRow>[] = [
+    { key: 'status', label: 'Status', render: (h) => statusLabel(h.status) },
+    { key: 'from', label: 'Vanaf', render: (h) => nlDate(h.fromDate) },
+    { key: 'by', label: 'Vastgelegd door', render: (h) => h.createdByName ?? '—' },
+  ];
+  if (manage) {
+    columns.push({
+      key: 'correct',
+      label: 'Correctie',
+      render: (h) => (
+        <Link href={`${BASE}/${row.id}/status/${h.id}/verwijderen`}>
+          Corrigeren<span class="visually-hidden"> ({statusLabel(h.status)} vanaf {nlDate(h.fromDate)})</span>
+        </Link>
+      ),
+    });
+  }
+  return <PlainTable caption="Statusgeschiedenis (nieuwste eerst)" columns={columns} rows={history} base={`${BASE}/${row.id}`} empty="Nog geen status vastgelegd." />;
 }
 
 export async function collaborationRoutes(app: FastifyInstance) {
@@ -252,7 +303,7 @@ export async function collaborationRoutes(app: FastifyInstance) {
   app.get(`${BASE}/:id`, async (req, reply) => {
     const p = req.authorize('collaboration:read');
     const row = await load(req);
-    const history = await statusHistory(db, row.id);
+    const [history, former] = await Promise.all([statusHistory(db, row.id), formerPartners(db, row.id)]);
     const manage = can(p, 'collaboration:manage');
     return reply.page({ title: row.title }, (ctx) => (
       <Page ctx={ctx} title={row.title} crumbs={[...CRUMBS, { label: row.title }]}>
@@ -276,19 +327,9 @@ export async function collaborationRoutes(app: FastifyInstance) {
         )}
         <h2 class="utrecht-heading-2">Partners</h2>
         <PartnerTable row={row} removable={false} />
+        <FormerPartners row={row} former={former} />
         <h2 class="utrecht-heading-2">Statusgeschiedenis</h2>
-        <DataTable
-          caption="Statusgeschiedenis (nieuwste eerst)"
-          columns={[
-            { key: 'status', label: 'Status', render: (h) => statusLabel(h.status) },
-            { key: 'from', label: 'Vanaf', render: (h) => nlDate(h.fromDate) },
-            { key: 'by', label: 'Vastgelegd door', render: (h) => h.createdByName ?? '—' },
-          ]}
-          rows={history}
-          base={`${BASE}/${row.id}`}
-          query={{ page: 1, pageSize: history.length || 1 }}
-          empty="Nog geen status vastgelegd."
-        />
+        <StatusHistoryTable row={row} history={history} manage={manage} />
         <P>
           <Link href={BASE}>Terug naar de samenwerkingen</Link>
         </P>
@@ -371,10 +412,69 @@ export async function collaborationRoutes(app: FastifyInstance) {
     return reply.redirect(`${BASE}/${row.id}`, 303);
   });
 
+  // ----- status correction (soft delete of a mistaken status row)
+
+  /** The status row of the URL within the collaboration (404 when of another collaboration or already removed). */
+  async function loadStatus(req: FastifyRequest, row: CollaborationRow) {
+    const statusId = pathId((req.params as { statusId: string }).statusId);
+    const history = await statusHistory(db, row.id);
+    const s = history.find((h) => h.id === statusId);
+    if (!s) throw new NotFoundError();
+    return { s, last: history.length <= 1 };
+  }
+
+  const removeStatusPage = (reply: FastifyReply, row: CollaborationRow, s: StatusHistoryRow, last: boolean, status = 200) => {
+    const title = 'Status verwijderen (correctie)';
+    const back = `${BASE}/${row.id}`;
+    return reply.page({ title, status }, (ctx) => (
+      <FormPage ctx={ctx} title={title} crumbs={[...CRUMBS, { href: back, label: row.title }, { label: title }]} errors={status === 422 ? { _form: LAST_STATUS_MESSAGE } : {}} labels={{}}>
+        {last ? (
+          <>
+            {status !== 422 && <P>{LAST_STATUS_MESSAGE}</P>}
+            <p class="form-actions">
+              <ButtonLink href={`${back}/status`}>Status wijzigen</ButtonLink>
+              <Link href={back}>Terug naar de samenwerking</Link>
+            </p>
+          </>
+        ) : (
+          <>
+            <P>
+              Weet u zeker dat u de status <strong>{statusLabel(s.status)}</strong> vanaf {nlDate(s.fromDate)} van de samenwerking <strong>{row.title}</strong> wilt
+              verwijderen? Doe dit alleen als deze regel per vergissing is ingevoerd: hij telt dan nergens meer mee, ook niet in de programmacijfers. Een echte
+              statuswijziging legt u vast met Status wijzigen. Het verwijderen wordt vastgelegd in het auditlog.
+            </P>
+            <ConfirmForm action={`${back}/status/${s.id}/verwijderen`} csrf={ctx.csrfToken} label="Ja, verwijderen" cancel={back} />
+          </>
+        )}
+      </FormPage>
+    ));
+  };
+
+  app.get(`${BASE}/:id/status/:statusId/verwijderen`, async (req, reply) => {
+    req.authorize('collaboration:manage');
+    const row = await load(req);
+    const { s, last } = await loadStatus(req, row);
+    return removeStatusPage(reply, row, s, last);
+  });
+
+  app.post(`${BASE}/:id/status/:statusId/verwijderen`, async (req, reply) => {
+    req.authorize('collaboration:manage');
+    const row = await load(req);
+    const { s } = await loadStatus(req, row);
+    const result = await removeStatus(db, req.auditCtx(), row.id, s.id);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new NotFoundError();
+      return removeStatusPage(reply, row, s, true, 422);
+    }
+    const current = await getCollaboration(db, row.id, today());
+    reply.flash('success', `De status ${statusLabel(result.status)} vanaf ${nlDate(result.fromDate)} is verwijderd. De huidige status is nu: ${statusLabel(current?.status)}.`);
+    return reply.redirect(`${BASE}/${row.id}`, 303);
+  });
+
   // ----- partners
 
   async function partnersPage(reply: FastifyReply, row: CollaborationRow, form: FormState, status = 200) {
-    const [orgs, coals, munis] = await Promise.all([organisationPartnerOptions(db), coalitionPartnerOptions(db), municipalityOptions(db)]);
+    const [orgs, coals, munis, former] = await Promise.all([organisationPartnerOptions(db), coalitionPartnerOptions(db), municipalityOptions(db), formerPartners(db, row.id)]);
     const muniOptions = munis.map((m) => ({ value: String(m.id), label: `${m.name} (${m.cbsCode})` }));
     const title = `Partners: ${row.title}`;
     const add = (kind: PartnerKind, legend: string, field: string, roleField: string, options: Option[], hint: string, ctx: PageContext): ComponentChildren => (
@@ -396,6 +496,7 @@ export async function collaborationRoutes(app: FastifyInstance) {
         <Heading>{title}</Heading>
         <ErrorSummary errors={form.errors} labels={COLLABORATION_FIELD_LABELS} />
         <PartnerTable row={row} csrf={ctx.csrfToken} removable />
+        <FormerPartners row={row} former={former} />
         <h2 class="utrecht-heading-2">Partner toevoegen</h2>
         <P>Een partner is een organisatie (een lid van de Nationale Coalitie of een lokale vestiging daarvan), een lokale coalitie of een gemeente. Kies er één per keer.</P>
         <div class="cl-partner-forms">
@@ -439,7 +540,7 @@ export async function collaborationRoutes(app: FastifyInstance) {
     const row = await load(req);
     const partnerId = pathId((req.params as { partnerId: string }).partnerId);
     if (!(await removePartner(db, req.auditCtx(), row, partnerId))) throw new NotFoundError();
-    reply.flash('success', 'De partner is verwijderd uit deze samenwerking.');
+    reply.flash('success', 'De partner is verwijderd uit deze samenwerking en staat nu bij de eerdere partners.');
     return reply.redirect(`${BASE}/${row.id}/partners`, 303);
   });
 

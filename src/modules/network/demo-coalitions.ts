@@ -7,6 +7,7 @@ import { slug } from '../../demo/slug.js';
 import { jointApproaches, municipalities, organisations, participations } from '../registry/schema.js';
 import type { OrganisationKind } from '../registry/labels.js';
 import { coalitionMembers, coalitions, coalitionStages, nationalMembers } from './schema.js';
+import { setBranchParent } from './branches-service.js';
 import type { CoalitionSector, CoalitionStage, MemberRole, NationalSector } from './model.js';
 
 /**
@@ -27,7 +28,12 @@ interface NationalSeed {
   pledged: string;
   /** Local branches: name suffix -> municipality CBS code, kind. */
   branches?: [string, string, OrganisationKind][];
+  /** A branch (suffix) that stopped being one on a date: the link's history. */
+  branchEnded?: [string, string];
 }
+
+/** The demo seed writes through the services, which audit: its entries name the demo. */
+const DEMO_AUDIT = { label: 'demo-seed' };
 
 const NATIONAL: NationalSeed[] = [
   { name: 'Ouderenfonds', sector: 'funds', declaration: '2018-03-20', pledged: 'Zilverlijn: wekelijks een belletje voor ouderen die dat willen.\nFinanciering van lokale ontmoetingsactiviteiten.' },
@@ -58,6 +64,7 @@ const NATIONAL: NationalSeed[] = [
     declaration: '2019-09-25',
     pledged: 'Kassamedewerkers leren signalen van eenzaamheid herkennen.\nKoffiehoeken in de winkels tijdens de Week tegen Eenzaamheid.',
     branches: [['Utrecht Centrum', 'GM0344', 'business'], ['Amsterdam Oost', 'GM0363', 'business'], ['Zwolle Stadshagen', 'GM0193', 'business'], ['Tilburg Reeshof', 'GM0855', 'business']],
+    branchEnded: ['Tilburg Reeshof', '2024-09-01'],
   },
   {
     name: 'Voorbeeldbank (demo)',
@@ -144,13 +151,13 @@ export async function seedCoalitionsDemo(db: Db, opts: { log?: (m: string) => vo
     const t = raw as unknown as Db;
 
     /** An organisation by name (any case) within a municipality (null: national), created when missing. */
-    const ensureOrg = async (name: string, kind: OrganisationKind, municipalityId: number | null, extra: { parentOrganisationId?: number | null; city?: string | null } = {}) => {
+    const ensureOrg = async (name: string, kind: OrganisationKind, municipalityId: number | null, extra: { branchOf?: { id: number; since: string }; city?: string | null } = {}) => {
       const [found] = await t
         .select({ id: organisations.id, parentOrganisationId: organisations.parentOrganisationId })
         .from(organisations)
         .where(and(sql`lower(${organisations.name}) = lower(${name})`, sql`coalesce(${organisations.municipalityId}, 0) = ${municipalityId ?? 0}`, isNull(organisations.deletedAt)));
       if (found) {
-        if (extra.parentOrganisationId && found.parentOrganisationId == null) await t.update(organisations).set({ parentOrganisationId: extra.parentOrganisationId }).where(eq(organisations.id, found.id));
+        if (extra.branchOf && found.parentOrganisationId == null) await setBranchParent(t, DEMO_AUDIT, found.id, extra.branchOf.id, extra.branchOf.since, { via: 'demo' });
         return found.id;
       }
       const [o] = await t
@@ -162,9 +169,9 @@ export async function seedCoalitionsDemo(db: Db, opts: { log?: (m: string) => vo
           city: extra.city ?? null,
           website: `https://www.${slug(name)}.example.nl`,
           contactEmail: `info@${slug(name)}.example.nl`,
-          parentOrganisationId: extra.parentOrganisationId ?? null,
         })
         .returning({ id: organisations.id });
+      if (extra.branchOf) await setBranchParent(t, DEMO_AUDIT, o.id, extra.branchOf.id, extra.branchOf.since, { via: 'demo' });
       return o.id;
     };
 
@@ -184,7 +191,9 @@ export async function seedCoalitionsDemo(db: Db, opts: { log?: (m: string) => vo
           if (!m) continue;
           const base = n.name.replace(/ \(demo\)$/, '');
           const name = suffix.startsWith('Bibliotheek') ? suffix : `${base} ${suffix}`; // a library keeps its own name
-          await ensureOrg(name, kind, m.id, { parentOrganisationId: orgId, city: m.name });
+          const branchId = await ensureOrg(name, kind, m.id, { branchOf: { id: orgId, since: n.declaration }, city: m.name });
+          // History to show: one store stopped being a branch (it was sold to a local owner).
+          if (n.branchEnded?.[0] === suffix) await setBranchParent(t, DEMO_AUDIT, branchId, null, n.branchEnded[1], { via: 'demo' });
         }
       }
     }

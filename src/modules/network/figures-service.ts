@@ -22,9 +22,9 @@ import {
  * per-row loops in JavaScript), so "5 years of history" stays well under the 200 ms target.
  *
  * Definitions (also shown on the page, see FIGURE_NOTES):
- * - participating municipalities: participations with signed_on ≤ date and status not 'stopped'
- *   (the participations table has no end date: a municipality that stopped is left out at every
- *   date, also at dates before it stopped);
+ * - participating municipalities: participations with signed_on ≤ date, and when the status is
+ *   'stopped', stopped_on > date (it took part up to, not including, the stop date; a stopped one
+ *   without a stop date is left out at every date, because nobody knows when it stopped);
  * - National Coalition members: declaration_date ≤ date and (left_on null or left_on > date);
  * - coalitions by stage: the latest stage row with from_date ≤ date (ties: the later entry);
  *   a coalition without a stage row on or before the date does not count. The number of local
@@ -33,9 +33,9 @@ import {
  * - coalitions with a kartrekker: a member with role 'kartrekker', start ≤ date and (end null or
  *   end > date);
  * - national members in local coalitions: an active member whose organisation, or a local branch
- *   of it (organisations.parent_organisation_id), is an active coalition member at the date (the
- *   branch link itself is not dated: today's links are used);
- * - collaborations by status: the latest status row with from_date ≤ date;
+ *   of it, is an active coalition member at the date; a branch counts while its branch link held
+ *   (branch_links: linked_on ≤ date < unlinked_on);
+ * - collaborations by status: the latest status row with from_date ≤ date (corrected rows left out);
  * - advisory hours: advisory contact moments with occurred_on ≤ date;
  * - municipalities in the network phase: the latest phase row with from_date ≤ date is 'network';
  * - matches made on the board: board_matches with made_on ≤ date.
@@ -93,7 +93,9 @@ export async function programmeFigures(db: Db, date: string): Promise<ProgrammeF
   const res = await db.execute<RawFigures & Record<string, unknown>>(sql`
     select
       (select count(*)::int from participations p
-        where p.deleted_at is null and p.signed_on <= ${d} and p.status <> 'stopped') as participating,
+        where p.deleted_at is null and p.signed_on <= ${d}
+          -- Stopped: it took part up to, not including, stopped_on; without a stop date at no date.
+          and (p.status <> 'stopped' or p.stopped_on > ${d})) as participating,
       (select json_object_agg(s.sector, s.n) from (
         select nm.sector, count(*)::int as n
           from national_members nm join organisations o on o.id = nm.organisation_id and o.deleted_at is null
@@ -119,15 +121,18 @@ export async function programmeFigures(db: Db, date: string): Promise<ProgrammeF
                 select 1 from coalition_members cm join coalitions c on c.id = cm.coalition_id and c.deleted_at is null
                  where cm.organisation_id = nm.organisation_id and ${memberActive})
             or exists (
-                select 1 from organisations b
-                  join coalition_members cm on cm.organisation_id = b.id
+                select 1 from branch_links bl
+                  join organisations b on b.id = bl.organisation_id and b.deleted_at is null
+                  join coalition_members cm on cm.organisation_id = bl.organisation_id
                   join coalitions c on c.id = cm.coalition_id and c.deleted_at is null
-                 where b.parent_organisation_id = nm.organisation_id and b.deleted_at is null and ${memberActive}))) as national_in_coalitions,
+                 where bl.parent_organisation_id = nm.organisation_id and bl.deleted_at is null
+                   and bl.linked_on <= ${d} and (bl.unlinked_on is null or bl.unlinked_on > ${d})
+                   and ${memberActive}))) as national_in_coalitions,
       (select json_object_agg(s.status, s.n) from (
         select x.status, count(*)::int as n from (
           select distinct on (st.collaboration_id) st.collaboration_id, st.status
             from collaboration_statuses st join collaborations c on c.id = st.collaboration_id and c.deleted_at is null
-           where st.from_date <= ${d}
+           where st.deleted_at is null and st.from_date <= ${d}
            order by st.collaboration_id, st.from_date desc, st.id desc) x
          group by x.status) s) as collaborations_by_status,
       (select coalesce(sum(cmo.duration_minutes), 0)::int from contact_moments cmo
@@ -304,11 +309,11 @@ export function figureSections(a: ProgrammeFigures, b: ProgrammeFigures | null):
 /** What the figures mean and where they fall short (the page note and the export's last sheet). */
 export const FIGURE_NOTES: string[] = [
   'Alle cijfers zijn berekend zoals de vastgelegde geschiedenis ze op de gekozen datum laat zien: data van ondertekening, verklaringen, fasen, lidmaatschappen en statussen. Correcties (verwijderde regels) tellen nergens mee.',
-  'Deelnemende gemeenten: gemeenten met een datum van ondertekening van de vijf pijlers op of vóór de datum. Een deelname heeft geen einddatum: een gemeente die is gestopt, telt op geen enkele datum mee, ook niet op data van vóór het stoppen.',
+  'Deelnemende gemeenten: gemeenten met een datum van ondertekening van de vijf pijlers op of vóór de datum. Een gemeente die is gestopt, telt mee tot de datum waarop zij stopte. Is die stopdatum niet ingevuld, dan telt zij op geen enkele datum mee.',
   'Leden van de Nationale Coalitie: organisaties met een intentieverklaring op of vóór de datum die toen nog geen lid-af waren.',
   'Lokale coalities: per coalitie de laatste fase die op of vóór de datum inging. Het kerncijfer telt de coalities in opstart, actief of zeer actief; de fase "Geen coalitie" staat wel in de tabel per fase, maar telt daar niet als lokale coalitie. Een coalitie zonder fase op die datum telt nergens mee.',
   'Kartrekker: een lid met de rol kartrekker dat op de datum lid was (begindatum op of vóór de datum, geen einddatum of een einddatum erna).',
-  'Aanwezig in lokale coalities: leden van de Nationale Coalitie die zelf, of via een lokale vestiging, op de datum lid waren van een lokale coalitie. De koppeling tussen vestiging en landelijke organisatie heeft geen datum; de huidige koppelingen worden gebruikt.',
+  'Aanwezig in lokale coalities: leden van de Nationale Coalitie die zelf, of via een lokale vestiging, op de datum lid waren van een lokale coalitie. Een vestiging telt mee zolang zij op die datum vestiging was.',
   'Samenwerkingen: per samenwerking de laatste status die op of vóór de datum inging. Lopend = idee, pilot of project.',
   'Adviesuren: de duur van alle contactmomenten die als advies tellen, tot en met de datum. Netwerkfase: gemeenten waarvan de laatste fase op of vóór de datum de netwerkfase is.',
   'Matches: matches die op het bord vraag en aanbod zijn gemaakt tot en met de datum.',

@@ -5,9 +5,10 @@ import { createTestApp, createUser, seedReference, TestClient, type TestApp, sig
 import { addParticipation, municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
-import { organisations } from '../registry/schema.js';
+import { organisations, participations } from '../registry/schema.js';
 import { boardMatches, boardPosts } from '../matching/schema.js';
 import {
+  branchLinks,
   coalitionMembers,
   coalitions,
   coalitionStages,
@@ -42,11 +43,14 @@ beforeAll(async () => {
   const amsterdam = await municipalityId(db, 'GM0363');
   const rotterdam = await municipalityId(db, 'GM0599');
 
-  // Participations: Utrecht 2019, Amsterdam mid-2021, Rotterdam stopped (never counts), Zwolle interested (no date).
+  // Participations: Utrecht 2019, Amsterdam mid-2021, Rotterdam stopped without a stop date (never counts), Zwolle interested (no date).
   await addParticipation(db, 'GM0344', 'active', '2019-01-10');
   await addParticipation(db, 'GM0363', 'signed', '2021-06-01');
   await addParticipation(db, 'GM0599', 'stopped', '2019-03-01');
   await addParticipation(db, 'GM0193', 'interested', null);
+  // Den Haag took part from 2020-09-01 up to, not including, its stop date 2021-06-01.
+  const denHaag = await addParticipation(db, 'GM0518', 'stopped', '2020-09-01');
+  await db.update(participations).set({ stoppedOn: '2021-06-01' }).where(eq(participations.id, denHaag.id));
 
   const org = async (name: string, extra: Partial<typeof organisations.$inferInsert> = {}) =>
     (await db.insert(organisations).values({ name, kind: 'national_partner', ...extra }).returning())[0].id;
@@ -55,8 +59,16 @@ beforeAll(async () => {
   const deletedOrg = await org('Verwijderde Organisatie', { deletedAt: new Date() });
   const orgD = await org('Organisatie D');
   const branchB = await org('Supermarkt B Utrecht', { kind: 'business', municipalityId: utrecht, parentOrganisationId: superB });
+  const branchC = await org('Fonds A Utrecht', { kind: 'volunteer', municipalityId: utrecht });
   const welzijn = await org('Welzijn Utrecht', { kind: 'welfare', municipalityId: utrecht });
   const gemeente = await org('Gemeente Utrecht', { kind: 'municipality', municipalityId: utrecht });
+  // Dated branch links: B is Supermarkt B's branch from 2021-03-01 (it joined the coalition before
+  // that, as a local shop); C was Fonds A's branch in 2020 only; Welzijn as Fonds A's branch was a mistake.
+  await db.insert(branchLinks).values([
+    { organisationId: branchB, parentOrganisationId: superB, linkedOn: '2021-03-01' },
+    { organisationId: branchC, parentOrganisationId: fundA, linkedOn: '2020-01-01', unlinkedOn: '2020-09-01' },
+    { organisationId: welzijn, parentOrganisationId: fundA, linkedOn: '2019-01-01', deletedAt: new Date() },
+  ]);
 
   await db.insert(nationalMembers).values([
     { organisationId: fundA, sector: 'care_welfare', declarationDate: '2019-05-01' },
@@ -79,6 +91,7 @@ beforeAll(async () => {
     { coalitionId: cu.id, organisationId: welzijn, role: 'kartrekker', sector: 'care_welfare', startDate: '2020-02-01', endDate: '2023-01-01' },
     { coalitionId: cu.id, organisationId: gemeente, role: 'kartrekker', sector: 'municipality', startDate: '2023-01-01' },
     { coalitionId: cu.id, organisationId: branchB, role: 'active', sector: 'business', startDate: '2021-01-01', endDate: '2022-01-01' },
+    { coalitionId: cu.id, organisationId: branchC, role: 'active', sector: 'self_organisations', startDate: '2020-01-01' },
     { coalitionId: ca.id, organisationId: fundA, role: 'informed', sector: 'care_welfare', startDate: '2022-06-01' },
     // A correction: never counts.
     { coalitionId: ca.id, organisationId: welzijn, role: 'kartrekker', sector: 'care_welfare', startDate: '2019-01-01', deletedAt: new Date() },
@@ -93,6 +106,8 @@ beforeAll(async () => {
     { collaborationId: c1.id, status: 'ended', fromDate: '2023-01-01' },
     { collaborationId: c2.id, status: 'idea', fromDate: '2022-01-01' },
     { collaborationId: c2.id, status: 'project', fromDate: '2024-01-01' },
+    // A corrected status row: never counts (2024-06-01 still shows the project running).
+    { collaborationId: c2.id, status: 'ended', fromDate: '2024-03-01', deletedAt: new Date() },
     { collaborationId: c3.id, status: 'pilot', fromDate: '2020-01-01' },
   ]);
 
@@ -141,17 +156,39 @@ describe('programmeFigures: the figures follow the dated history', () => {
     expect(f.coalitions.byStage).toEqual({ none: 0, starting: 0, active: 0, very_active: 0 });
   });
 
-  it('on 2020-06-01: Utrecht only, one member, one starting coalition with its kartrekker, two advisory hours', async () => {
+  it('on 2020-06-01: Utrecht only, two members, one starting coalition with its kartrekker, Fonds A present through its branch, two advisory hours', async () => {
     const f = await programmeFigures(t.db, '2020-06-01');
     expect(f.participatingMunicipalities).toBe(1);
     expect(f.nationalMembers.total).toBe(2);
     expect(f.nationalMembers.bySector).toMatchObject({ care_welfare: 1, business: 1, funds: 0, media: 0 });
     expect(f.coalitions).toMatchObject({ total: 1, withKartrekker: 1, byStage: { starting: 1, active: 0 } });
-    expect(f.nationalMembersInCoalitions).toBe(0);
+    expect(f.nationalMembersInCoalitions).toBe(1);
     expect(f.collaborations).toMatchObject({ total: 1, running: 1, byStatus: { idea: 1, pilot: 0 } });
     expect(f.advisory).toEqual({ minutes: 120, hours: 2 });
     expect(f.municipalitiesInNetworkPhase).toBe(0);
     expect(f.boardMatches).toBe(0);
+  });
+
+  it('a stopped municipality counts from signing up to, not including, its stop date', async () => {
+    expect((await programmeFigures(t.db, '2020-08-31')).participatingMunicipalities).toBe(1);
+    expect((await programmeFigures(t.db, '2020-09-01')).participatingMunicipalities).toBe(2); // Den Haag signed
+    expect((await programmeFigures(t.db, '2021-05-31')).participatingMunicipalities).toBe(2);
+    // 2021-06-01: Den Haag stopped that day and Amsterdam signed that day.
+    expect((await programmeFigures(t.db, '2021-06-01')).participatingMunicipalities).toBe(2);
+    // Today: Utrecht and Amsterdam; Rotterdam stopped without a stop date and never counts.
+    expect((await programmeFigures(t.db, today)).participatingMunicipalities).toBe(2);
+    expect((await programmeFigures(t.db, '2019-06-01')).participatingMunicipalities).toBe(1);
+  });
+
+  it('a branch counts for its national member only while the branch link held', async () => {
+    // Fonds A through branch C: linked 2020-01-01, ended 2020-09-01 (exclusive) while C stayed a coalition member.
+    expect((await programmeFigures(t.db, '2020-08-31')).nationalMembersInCoalitions).toBe(1);
+    expect((await programmeFigures(t.db, '2020-09-01')).nationalMembersInCoalitions).toBe(0);
+    // Branch B was a coalition member from 2021-01-01 but Supermarkt B's branch only from 2021-03-01.
+    expect((await programmeFigures(t.db, '2021-02-28')).nationalMembersInCoalitions).toBe(0);
+    expect((await programmeFigures(t.db, '2021-03-01')).nationalMembersInCoalitions).toBe(1);
+    // The corrected link (Welzijn as a branch of Fonds A) never counts, although Welzijn was a member then.
+    expect((await programmeFigures(t.db, '2020-10-01')).nationalMembersInCoalitions).toBe(0);
   });
 
   it('on 2021-06-01: Amsterdam signed that day, the supermarket is present through its local branch', async () => {
@@ -185,7 +222,7 @@ describe('programmeFigures: the figures follow the dated history', () => {
     expect(f.municipalitiesInNetworkPhase).toBe(1); // Amsterdam's network phase was a correction
   });
 
-  it('on 2024-06-01: Utrecht active (the deleted "very active" row is ignored), project running', async () => {
+  it('on 2024-06-01: Utrecht active (the deleted "very active" row is ignored), project running (the corrected "ended" row is ignored)', async () => {
     const f = await programmeFigures(t.db, '2024-06-01');
     expect(f.coalitions.byStage).toEqual({ none: 0, starting: 1, active: 1, very_active: 0 });
     expect(f.collaborations.byStatus).toEqual({ idea: 0, pilot: 0, project: 1, ended: 1 });
@@ -249,7 +286,7 @@ describe('GET /programmacijfers', () => {
     expect(res.body.match(/<svg/g)).toHaveLength(3);
     expect(res.body).toContain('<title id="grafiek-coalities-per-fase-title">');
     expect(res.body).toContain('Lokale coalities per fase: aantallen');
-    expect(res.body).toContain('Een deelname heeft geen einddatum');
+    expect(res.body).toContain('telt mee tot de datum waarop zij stopte');
     expect(res.body).not.toMatch(/style=/);
     expect(res.body).not.toMatch(/undefined|NaN|\[object/);
   });

@@ -27,6 +27,8 @@ export interface MergeReference {
 export const MERGE_REFERENCES: MergeReference[] = [
   { table: 'organisations', column: 'parent_organisation_id', label: 'Lokale vestigingen (organisaties die hieronder vallen)' },
   { table: 'organisations', column: 'merged_into_id', label: 'Eerder hiermee samengevoegde organisaties' },
+  { table: 'branch_links', column: 'organisation_id', label: 'Koppelingen als vestiging (met data)' },
+  { table: 'branch_links', column: 'parent_organisation_id', label: 'Koppelingen van vestigingen (met data)' },
   { table: 'national_members', column: 'organisation_id', label: 'Lidmaatschap van de Nationale Coalitie' },
   { table: 'coalition_members', column: 'organisation_id', label: 'Lidmaatschappen van lokale coalities (met hun data)' },
   { table: 'contact_persons', column: 'organisation_id', label: 'Contactpersonen' },
@@ -123,6 +125,10 @@ export function mergeProblem(keep: MergeOrganisation | null, dup: MergeOrganisat
   if (k) return k;
   if (dup.mergedIntoId) return `${dup.name} is al samengevoegd met ${dup.mergedIntoName ?? 'een andere organisatie'}; er valt niets meer samen te voegen.`;
   if (dup.deleted) return `${dup.name} is verwijderd en kan niet meer worden samengevoegd.`;
+  // Today's branch links: one organisation is a branch of one national organisation at a time.
+  if (keep.parentOrganisationId != null && dup.parentOrganisationId != null && keep.parentOrganisationId !== dup.parentOrganisationId
+      && keep.parentOrganisationId !== dup.id && dup.parentOrganisationId !== keep.id)
+    return `${keep.name} en ${dup.name} zijn vestigingen van twee verschillende landelijke organisaties. Ontkoppel eerst de onjuiste vestiging bij dat lid van de Nationale Coalitie, en voeg daarna samen.`;
   return null;
 }
 
@@ -246,15 +252,29 @@ export async function mergeOrganisations(db: Db, actx: AuditContext, keepId: num
     await t.execute(sql`delete from user_roles ur where ur.organisation_id = ${d}
       and exists (select 1 from user_roles o where o.user_id = ur.user_id and o.role = ur.role and o.organisation_id = ${k}
                   and o.municipality_id is not distinct from ur.municipality_id)`);
-    // The kept organisation cannot become its own branch.
-    if (keep!.parentOrganisationId === d) {
-      const parent = dup!.parentOrganisationId && dup!.parentOrganisationId !== k ? dup!.parentOrganisationId : null;
-      await t.update(organisations).set({ parentOrganisationId: parent, updatedAt: new Date() }).where(eq(organisations.id, k));
-    }
+    // Branch links between the two would make the kept organisation its own branch: corrected
+    // away. When both are today a branch of the same organisation, one link remains, from the
+    // earlier date (mergeProblem refuses two different parents).
+    await t.execute(sql`update branch_links set deleted_at = now() where deleted_at is null
+      and ((organisation_id = ${d} and parent_organisation_id = ${k}) or (organisation_id = ${k} and parent_organisation_id = ${d}))`);
+    await t.execute(sql`update branch_links kl set linked_on = least(kl.linked_on, dl.linked_on)
+      from branch_links dl
+     where kl.organisation_id = ${k} and dl.organisation_id = ${d} and kl.parent_organisation_id = dl.parent_organisation_id
+       and kl.unlinked_on is null and dl.unlinked_on is null and kl.deleted_at is null and dl.deleted_at is null`);
+    await t.execute(sql`update branch_links dl set deleted_at = now()
+     where dl.organisation_id = ${d} and dl.unlinked_on is null and dl.deleted_at is null
+       and exists (select 1 from branch_links kl where kl.organisation_id = ${k} and kl.unlinked_on is null and kl.deleted_at is null)`);
     for (const r of MERGE_REFERENCES) {
       if (r.table === 'contact_moment_organisations') continue;
-      await run(refKey(r), sql`update ${ident(r.table)} set ${ident(r.column)} = ${k} where ${ident(r.column)} = ${d}${r.table === 'organisations' ? sql` and id <> ${k}` : sql``}`);
+      // A corrected link between the two stays pointing at the (merged) duplicate: moved, it would link the kept one to itself.
+      const not = r.table === 'organisations' ? sql` and id <> ${k}` : r.table === 'branch_links' ? sql` and ${ident(r.column === 'organisation_id' ? 'parent_organisation_id' : 'organisation_id')} <> ${k}` : sql``;
+      await run(refKey(r), sql`update ${ident(r.table)} set ${ident(r.column)} = ${k} where ${ident(r.column)} = ${d}${not}`);
     }
+    // Today's link of the kept organisation follows its open branch link (it may have come from the duplicate).
+    await t.execute(sql`update organisations set parent_organisation_id = (
+        select bl.parent_organisation_id from branch_links bl where bl.organisation_id = ${k} and bl.unlinked_on is null and bl.deleted_at is null),
+        updated_at = now()
+      where id = ${k}`);
 
     // The duplicate: soft-deleted, pointing at the kept organisation. Then fill the kept one's
     // empty fields (after the delete, so the KvK number's unique index allows it).

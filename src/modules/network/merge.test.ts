@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { createTestApp, createUser, seedReference, type TestApp, signedIn } from '../../../test/helpers/app.js';
 import { municipalityId } from '../../../test/helpers/registry.js';
 import { apiKeys, auditLog, userRoles } from '../../platform/db/schema.js';
@@ -7,6 +7,7 @@ import { organisations } from '../registry/schema.js';
 import { signalEvents, signalPoints, signals } from '../signals/schema.js';
 import { boardMatches, boardMessages, boardPosts } from '../matching/schema.js';
 import {
+  branchLinks,
   coalitionMembers,
   coalitions,
   collaborationPartners,
@@ -18,6 +19,7 @@ import {
 } from './schema.js';
 import { MERGE_REFERENCES, mergeOrganisations } from './merge-service.js';
 import { programmeFigures } from './figures-service.js';
+import { linkFixtureBranches } from '../../../test/helpers/network.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -45,6 +47,7 @@ beforeAll(async () => {
   ids.keep = await insert('Humanitas', { kvkNumber: '11111111', sector: 'Welzijn' });
   ids.dup = await insert('Stichting Humanitas', { website: 'https://www.humanitas.example.nl', city: 'Amsterdam', sector: 'Zorg' });
   ids.branch = await insert('Humanitas Utrecht', { kind: 'welfare', municipalityId: ids.utrecht, parentOrganisationId: ids.dup });
+  await linkFixtureBranches(t.db);
   ids.third = await insert('Zonnebloem');
   ids.fourth = await insert('Welzijn Amsterdam', { kind: 'welfare', municipalityId: ids.amsterdam });
 
@@ -301,5 +304,61 @@ describe('merging is refused when the memberships would not fit together', () =>
       [keep, 'informed', '2020-01-01', '2022-01-01'],
       [keep, 'active', '2022-01-01', null],
     ]);
+  });
+
+  it('branch links follow the merge: one dated link per organisation, never a link to itself, two different parents refused', async () => {
+    const national = await insertOrg('Supermarkt Landelijk');
+    const other = await insertOrg('Bank Landelijk');
+    const links = async (organisationId: number) =>
+      t.db.select().from(branchLinks).where(and(eq(branchLinks.organisationId, organisationId), isNull(branchLinks.deletedAt))).orderBy(asc(branchLinks.linkedOn));
+    const local = async (name: string) => insertOrg(name, { kind: 'business', municipalityId: ids.utrecht });
+    const link = async (organisationId: number, parent: number, linkedOn: string, open = true) => {
+      await t.db.insert(branchLinks).values({ organisationId, parentOrganisationId: parent, linkedOn, unlinkedOn: open ? null : '2021-01-01' });
+      if (open) await t.db.update(organisations).set({ parentOrganisationId: parent }).where(eq(organisations.id, organisationId));
+    };
+    const c = await client('admin@test.example');
+
+    // The same store registered twice, both linked to the same chain: one open link remains, from the earlier date.
+    const a = await local('Supermarkt Oudwijk');
+    const b = await local('Supermarkt Oudwijk (dubbel)');
+    await link(a, national, '2022-01-01');
+    await link(b, national, '2020-05-01');
+    expect((await c.post(`/beheer/organisaties/${a}/samenvoegen`, { dubbel: String(b) })).statusCode).toBe(303);
+    expect((await links(a)).map((l) => [l.parentOrganisationId, l.linkedOn, l.unlinkedOn])).toEqual([[national, '2020-05-01', null]]);
+    expect((await org(a)).parentOrganisationId).toBe(national);
+
+    // The duplicate was a branch and the kept one was not: the kept one becomes the branch, with the duplicate's dates.
+    const k = await local('Bakkerij Hoek');
+    const d = await local('Bakkerij Hoek BV');
+    await link(d, national, '2019-09-01');
+    expect((await c.post(`/beheer/organisaties/${k}/samenvoegen`, { dubbel: String(d) })).statusCode).toBe(303);
+    expect((await links(k)).map((l) => [l.parentOrganisationId, l.linkedOn])).toEqual([[national, '2019-09-01']]);
+    expect((await org(k)).parentOrganisationId).toBe(national);
+
+    // Two different parents today: refused, nothing changes.
+    const x = await local('Winkel Centrum');
+    const y = await local('Winkel Centrum Utrecht');
+    await link(x, national, '2021-01-01');
+    await link(y, other, '2021-01-01');
+    const before = JSON.stringify(await t.db.select().from(branchLinks).orderBy(asc(branchLinks.id)));
+    const refused = await c.post(`/beheer/organisaties/${x}/samenvoegen`, { dubbel: String(y) });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('vestigingen van twee verschillende landelijke organisaties');
+    expect(JSON.stringify(await t.db.select().from(branchLinks).orderBy(asc(branchLinks.id)))).toBe(before);
+
+    // A national organisation merged with its own branch: that link is corrected away, the branch's other history moves.
+    const branchOfOther = await local('Bank Landelijk Utrecht');
+    await link(branchOfOther, other, '2020-01-01');
+    expect((await c.post(`/beheer/organisaties/${other}/samenvoegen`, { dubbel: String(branchOfOther) })).statusCode).toBe(303);
+    expect(await links(other)).toEqual([]);
+    expect((await org(other)).parentOrganisationId).toBeNull();
+    expect((await links(y)).map((l) => l.parentOrganisationId)).toEqual([other]);
+
+    // The invariant the app keeps: today's column is the open link, for every organisation.
+    const drift = await t.db.execute(sql`
+      select o.id from organisations o
+        left join branch_links bl on bl.organisation_id = o.id and bl.unlinked_on is null and bl.deleted_at is null
+       where o.deleted_at is null and o.parent_organisation_id is distinct from bl.parent_organisation_id`);
+    expect(drift.rows).toEqual([]);
   });
 });

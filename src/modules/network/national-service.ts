@@ -2,7 +2,7 @@ import { and, asc, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizz
 import { z } from 'zod';
 import type { Db } from '../../platform/db/index.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
-import { optionalText } from '../../platform/http/forms.js';
+import { optionalDate, optionalText } from '../../platform/http/forms.js';
 import type { FieldErrors } from '../../platform/views/components.js';
 import type { TableColumn } from '../../platform/tabular.js';
 import { municipalities, organisations } from '../registry/schema.js';
@@ -11,6 +11,7 @@ import { isHttpUrl, likePattern, MSG as ORG_MSG, uniqueViolation } from '../regi
 import { nlDate } from '../registry/ui.js';
 import type { ExportTable } from '../registry/exporters.js';
 import { coalitionMembers, coalitions, nationalMembers } from './schema.js';
+import { correctBranchLink, currentLink, setBranchParent } from './branches-service.js';
 import { NATIONAL_SECTOR_LABELS, NATIONAL_SECTORS, type NationalSector } from './model.js';
 import { duplicateMessage, findDuplicateOrganisation, formId, FUTURE_MSG, requiredDate, roleLabel, type DuplicateOrganisation, type SaveResult } from './coalitions-service.js';
 
@@ -18,7 +19,8 @@ import { duplicateMessage, findDuplicateOrganisation, formId, FUTURE_MSG, requir
  * The National Coalition against Loneliness (issue 5 point 2): national organisations that signed
  * a declaration of intent (intentieverklaring), with their sector, pledged actions (toezeggingen)
  * and, when they left, the date they left (from that day on they are no longer a member). Their
- * local branches are organisations whose parent_organisation_id is the member's organisation;
+ * local branches are organisations linked to the member's organisation (branch_links, dated; today's
+ * link is organisations.parent_organisation_id, see branches-service.ts);
  * "present in local coalitions" counts the coalitions in which the member itself or one of its
  * branches is a member on the day asked.
  */
@@ -208,13 +210,31 @@ export const newNationalOrgSchema = z.object({
   newKvk: kvkField,
   newWebsite: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.string().max(300).refine(isHttpUrl, ORG_MSG.website).optional()),
 });
-export const branchLinkSchema = z.object({ organisationId: formId('Kies een organisatie uit de lijst.') });
+const linkedOnField = requiredDate('Vul de datum in vanaf wanneer de organisatie een vestiging is.');
+export const branchLinkSchema = z.object({ organisationId: formId('Kies een organisatie uit de lijst.'), linkedOn: linkedOnField });
 export const newBranchSchema = z.object({
   name: trimmedName('de naam van de vestiging'),
   municipalityId: formId('Kies de gemeente van de vestiging.'),
   kind: z.enum(ORGANISATION_KINDS, { message: 'Kies het soort organisatie.' }),
   kvkNumber: kvkField,
+  linkedOn: linkedOnField,
 });
+/** Ending a link: it ended on a date (history kept), or it was a mistake (corrected, never counts). */
+export const branchUnlinkSchema = z
+  .object({
+    outcome: z.enum(['ended', 'mistake'], { message: 'Kies of de vestiging is gestopt of dat de koppeling onjuist was.' }),
+    unlinkedOn: optionalDate(),
+  })
+  .superRefine((v, c) => {
+    if (v.outcome === 'ended' && !v.unlinkedOn)
+      c.addIssue({ code: 'custom', path: ['unlinkedOn'], message: 'Vul de datum in vanaf wanneer de organisatie geen vestiging meer is.' });
+  });
+export type BranchUnlink = z.infer<typeof branchUnlinkSchema>;
+export const BRANCH_FIELD_LABELS = {
+  linkedOn: 'Vestiging sinds',
+  outcome: 'Wat is er gebeurd?',
+  unlinkedOn: 'Geen vestiging meer vanaf',
+} as const;
 
 /** National organisations (no municipality) that are not (yet) a member: choices for a new member. */
 export async function nationalOrganisationOptions(db: Db) {
@@ -384,8 +404,9 @@ export async function deleteNationalMember(db: Db, actx: AuditContext, m: Nation
   });
 }
 
-/** Makes an existing local organisation a branch of the member's organisation. */
-export async function linkBranch(db: Db, actx: AuditContext, m: NationalRow, organisationId: number): Promise<SaveResult> {
+/** Makes an existing local organisation a branch of the member's organisation from `linkedOn` on. */
+export async function linkBranch(db: Db, actx: AuditContext, m: NationalRow, organisationId: number, linkedOn: string, today: string): Promise<SaveResult> {
+  if (linkedOn > today) return { ok: false, errors: { linkedOn: FUTURE_MSG } };
   return db.transaction(async (raw): Promise<SaveResult> => {
     const t = tx(raw);
     const [o] = await t
@@ -401,29 +422,36 @@ export async function linkBranch(db: Db, actx: AuditContext, m: NationalRow, org
       const [other] = await t.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, o.parentOrganisationId));
       return { ok: false, errors: { organisationId: `${o.name} is al een vestiging van ${other?.name ?? 'een andere organisatie'}. Ontkoppel de vestiging daar eerst.` } };
     }
-    await t.update(organisations).set({ parentOrganisationId: m.organisationId, updatedAt: new Date() }).where(eq(organisations.id, o.id));
-    await audit(t, actx, { action: 'update', entity: 'organisation', entityId: o.id, details: { change: 'branch_linked', parentOrganisationId: m.organisationId, nationalMemberId: m.id } });
+    const r = await setBranchParent(t, actx, o.id, m.organisationId, linkedOn, { nationalMemberId: m.id });
+    if (!r.ok) return { ok: false, errors: { linkedOn: r.error } };
     return { ok: true, id: o.id };
   });
 }
 
-/** Ends the link between a branch and the member's organisation (the organisation itself stays). */
-export async function unlinkBranch(db: Db, actx: AuditContext, m: NationalRow, organisationId: number): Promise<boolean> {
-  return db.transaction(async (raw) => {
+/**
+ * Ends the link between a branch and the member's organisation (the organisation itself stays):
+ * on a date (it no longer counts from that day on), or as a correction of a mistaken link (it
+ * never counted). Null when the organisation is not a branch of the member (404).
+ */
+export async function unlinkBranch(db: Db, actx: AuditContext, m: NationalRow, organisationId: number, v: BranchUnlink, today: string): Promise<SaveResult | null> {
+  if (v.outcome === 'ended' && v.unlinkedOn! > today) return { ok: false, errors: { unlinkedOn: FUTURE_MSG } };
+  return db.transaction(async (raw): Promise<SaveResult | null> => {
     const t = tx(raw);
-    const [o] = await t
-      .update(organisations)
-      .set({ parentOrganisationId: null, updatedAt: new Date() })
-      .where(and(eq(organisations.id, organisationId), eq(organisations.parentOrganisationId, m.organisationId), isNull(organisations.deletedAt)))
-      .returning({ id: organisations.id });
-    if (!o) return false;
-    await audit(t, actx, { action: 'update', entity: 'organisation', entityId: o.id, details: { change: 'branch_unlinked', parentOrganisationId: m.organisationId, nationalMemberId: m.id } });
-    return true;
+    const link = await currentLink(t, organisationId, m.organisationId);
+    if (!link) return null;
+    if (v.outcome === 'mistake') {
+      await correctBranchLink(t, actx, link.id, { nationalMemberId: m.id });
+      return { ok: true, id: organisationId };
+    }
+    const r = await setBranchParent(t, actx, organisationId, null, v.unlinkedOn!, { nationalMemberId: m.id });
+    if (!r.ok) return { ok: false, errors: { unlinkedOn: r.error } };
+    return { ok: true, id: organisationId };
   });
 }
 
 /** Creates a new local organisation as a branch of the member (after the duplicate check). */
-export async function createBranch(db: Db, actx: AuditContext, m: NationalRow, input: z.infer<typeof newBranchSchema>): Promise<SaveResult> {
+export async function createBranch(db: Db, actx: AuditContext, m: NationalRow, input: z.infer<typeof newBranchSchema>, today: string): Promise<SaveResult> {
+  if (input.linkedOn > today) return { ok: false, errors: { linkedOn: FUTURE_MSG } };
   const [muni] = await db
     .select()
     .from(municipalities)
@@ -436,7 +464,7 @@ export async function createBranch(db: Db, actx: AuditContext, m: NationalRow, i
       const t = tx(raw);
       const [o] = await t
         .insert(organisations)
-        .values({ name: input.name, kind: input.kind, kvkNumber: input.kvkNumber ?? null, municipalityId: muni.id, city: muni.name, parentOrganisationId: m.organisationId })
+        .values({ name: input.name, kind: input.kind, kvkNumber: input.kvkNumber ?? null, municipalityId: muni.id, city: muni.name })
         .returning({ id: organisations.id });
       await audit(t, actx, {
         action: 'create',
@@ -444,6 +472,7 @@ export async function createBranch(db: Db, actx: AuditContext, m: NationalRow, i
         entityId: o.id,
         details: { name: input.name, municipalityId: muni.id, parentOrganisationId: m.organisationId, via: 'national_coalition_branch' },
       });
+      await setBranchParent(t, actx, o.id, m.organisationId, input.linkedOn, { nationalMemberId: m.id });
       return { ok: true, id: o.id };
     });
   } catch (e) {

@@ -5,8 +5,9 @@ import { municipalityId } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { amsterdamDate } from '../../platform/time.js';
 import { organisations } from '../registry/schema.js';
-import { coalitionMembers, coalitions, nationalMembers } from './schema.js';
+import { branchLinks, coalitionMembers, coalitions, nationalMembers } from './schema.js';
 import { FUTURE_MSG } from './coalitions-service.js';
+import { linkFixtureBranches } from '../../../test/helpers/network.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -44,6 +45,7 @@ beforeAll(async () => {
   ids.local = await org('Buurthuis De Ster', ids.utrecht, { kind: 'welfare' });
   ids.branchUtrecht = await org('Bank Voorbeeld Utrecht', ids.utrecht, { kind: 'business', parentOrganisationId: ids.bank });
   ids.branchZwolle = await org('Bank Voorbeeld Zwolle', ids.zwolle, { kind: 'business', parentOrganisationId: ids.bank });
+  await linkFixtureBranches(t.db);
   ids.fondsMember = (await t.db.insert(nationalMembers).values({ organisationId: ids.fonds, sector: 'funds', declarationDate: '2018-06-01', pledgedActions: 'Zilverlijn' }).returning())[0].id;
   ids.bankMember = (await t.db.insert(nationalMembers).values({ organisationId: ids.bank, sector: 'business', declarationDate: '2019-03-01' }).returning())[0].id;
   // Coalitions in Utrecht and Zwolle: the bank's Utrecht branch is a member now, its Zwolle branch left in 2022.
@@ -192,28 +194,71 @@ describe('National Coalition: upkeep by the programme team', () => {
     const c = await client('admin@test.example');
     const base = `/nationale-coalitie/${ids.fondsMember}`;
     // A branch of another member cannot be taken over.
-    const taken = await c.post(`${base}/vestigingen/koppelen`, { organisationId: String(ids.branchUtrecht) });
+    const taken = await c.post(`${base}/vestigingen/koppelen`, { organisationId: String(ids.branchUtrecht), linkedOn: '2024-01-01' });
     expect(taken.statusCode).toBe(422);
     expect(taken.body).toContain('is al een vestiging van Bank Voorbeeld');
     expect((await c.get(`${base}/vestigingen/koppelen`)).body).not.toContain('Buurthuis De Ster');
     const found = await c.get(`${base}/vestigingen/koppelen?zoek=ster`);
     expect(found.body).toContain(`<option value="${ids.local}">Buurthuis De Ster (Utrecht)</option>`);
     expect(found.body).not.toContain('Bank Voorbeeld Utrecht'); // already a branch of another member
-    expect((await c.post(`${base}/vestigingen/koppelen`, { organisationId: String(ids.local) })).statusCode).toBe(303);
+    // The date the link began is asked for: missing or in the future is refused, nothing changes.
+    for (const [linkedOn, message] of [
+      ['', 'Vul de datum in vanaf wanneer de organisatie een vestiging is.'],
+      ['2999-01-01', 'Deze datum ligt in de toekomst.'],
+    ]) {
+      const bad = await c.post(`${base}/vestigingen/koppelen`, { organisationId: String(ids.local), linkedOn });
+      expect(bad.statusCode).toBe(422);
+      expect(bad.body).toContain(message);
+      expect(bad.body).toContain('href="#veld-linkedOn"');
+    }
+    expect((await t.db.select().from(organisations).where(eq(organisations.id, ids.local)))[0].parentOrganisationId).toBeNull();
+    expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.local))).toEqual([]);
+    expect((await c.post(`${base}/vestigingen/koppelen`, { organisationId: String(ids.local), linkedOn: '21-03-2022' })).statusCode).toBe(303);
     const [linked] = await t.db.select().from(organisations).where(eq(organisations.id, ids.local));
     expect(linked.parentOrganisationId).toBe(ids.fonds);
-    expect((await lastAudit('organisation', 'update')).details).toMatchObject({ change: 'branch_linked' });
-    const dup = await c.post(`${base}/vestigingen/nieuw`, { name: 'Buurthuis de Ster', municipalityId: String(ids.utrecht), kind: 'welfare' });
+    expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.local))).toMatchObject([
+      { parentOrganisationId: ids.fonds, linkedOn: '2022-03-21', unlinkedOn: null, deletedAt: null },
+    ]);
+    expect((await lastAudit('organisation', 'update')).details).toMatchObject({ change: 'branch_linked', linkedOn: '2022-03-21' });
+    const dup = await c.post(`${base}/vestigingen/nieuw`, { name: 'Buurthuis de Ster', municipalityId: String(ids.utrecht), kind: 'welfare', linkedOn: '2024-01-01' });
     expect(dup.statusCode).toBe(422);
     expect(dup.body).toContain('Er is al een organisatie met deze naam in Utrecht');
-    const created = await c.post(`${base}/vestigingen/nieuw`, { name: 'Ouderenfonds Zwolle', municipalityId: String(ids.zwolle), kind: 'volunteer' });
+    const created = await c.post(`${base}/vestigingen/nieuw`, { name: 'Ouderenfonds Zwolle', municipalityId: String(ids.zwolle), kind: 'volunteer', linkedOn: '2023-05-01' });
     expect(created.statusCode).toBe(303);
     const [z] = await t.db.select().from(organisations).where(eq(organisations.name, 'Ouderenfonds Zwolle'));
     expect(z).toMatchObject({ municipalityId: ids.zwolle, parentOrganisationId: ids.fonds });
-    expect((await c.post(`${base}/vestigingen/${ids.local}/ontkoppelen`)).statusCode).toBe(303);
+    expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, z.id))).toMatchObject([{ parentOrganisationId: ids.fonds, linkedOn: '2023-05-01' }]);
+
+    // Unlinking asks what happened. Ending before the link began is refused; nothing changes.
+    const unlink = `${base}/vestigingen/${ids.local}/ontkoppelen`;
+    const form = await c.get(unlink);
+    expect(form.body).toContain('sinds 21 maart 2022 een vestiging');
+    const none = await c.post(unlink, {});
+    expect(none.statusCode).toBe(422);
+    expect(none.body).toContain('Kies of de vestiging is gestopt of dat de koppeling onjuist was.');
+    const early = await c.post(unlink, { outcome: 'ended', unlinkedOn: '2021-01-01' });
+    expect(early.statusCode).toBe(422);
+    expect(early.body).toContain('De koppeling bestaat sinds 21 maart 2022');
+    expect((await t.db.select().from(organisations).where(eq(organisations.id, ids.local)))[0].parentOrganisationId).toBe(ids.fonds);
+    // Ended on a date: the history stays, the organisation is no branch any more.
+    expect((await c.post(unlink, { outcome: 'ended', unlinkedOn: '2024-02-01' })).statusCode).toBe(303);
     expect((await t.db.select().from(organisations).where(eq(organisations.id, ids.local)))[0].parentOrganisationId).toBeNull();
-    // Unlinking someone else's branch through this member is 404.
-    expect((await c.post(`${base}/vestigingen/${ids.branchUtrecht}/ontkoppelen`)).statusCode).toBe(404);
+    expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.local))).toMatchObject([{ linkedOn: '2022-03-21', unlinkedOn: '2024-02-01', deletedAt: null }]);
+    expect((await lastAudit('organisation', 'update')).details).toMatchObject({ change: 'branch_unlinked', unlinkedOn: '2024-02-01' });
+    const page = await c.get(base);
+    expect(page.body).toContain('Geschiedenis van de vestigingen');
+    expect(page.body).toMatch(/Buurthuis De Ster[\s\S]*21 maart 2022[\s\S]*1 februari 2024/);
+    // A mistaken link is corrected: it never counted, and the member page no longer lists it.
+    expect((await c.post(`${base}/vestigingen/${z.id}/ontkoppelen`, { outcome: 'mistake' })).statusCode).toBe(303);
+    const [corrected] = await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, z.id));
+    expect(corrected.deletedAt).not.toBeNull();
+    expect((await t.db.select().from(organisations).where(eq(organisations.id, z.id)))[0].parentOrganisationId).toBeNull();
+    expect((await lastAudit('branch_link', 'delete')).details).toMatchObject({ organisationId: z.id, parentOrganisationId: ids.fonds });
+    expect((await c.get(base)).body).not.toContain('Ouderenfonds Zwolle');
+    // Unlinking someone else's branch through this member, or one no longer linked, is 404.
+    expect((await c.post(`${base}/vestigingen/${ids.branchUtrecht}/ontkoppelen`, { outcome: 'mistake' })).statusCode).toBe(404);
+    expect((await c.get(unlink)).statusCode).toBe(404);
+    expect((await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.branchUtrecht)))[0].deletedAt).toBeNull();
   });
 });
 
@@ -234,7 +279,7 @@ describe('National Coalition: a partner keeps its own profile', () => {
     const shown = await c.get(own);
     expect(shown.body).toContain('<p class="utrecht-paragraph">Vakantieweken voor ouderen.</p>');
     expect((await lastAudit('national_member', 'update')).actorLabel).toBe('partner.fonds@test.example');
-    expect((await c.post(`${own}/vestigingen/koppelen`, { organisationId: String(ids.local) })).statusCode).toBe(303);
+    expect((await c.post(`${own}/vestigingen/koppelen`, { organisationId: String(ids.local), linkedOn: '2024-06-01' })).statusCode).toBe(303);
     // Not the programme team's fields.
     for (const url of [`${own}/bewerken`, `${own}/vertrek`, `${own}/verwijderen`, '/nationale-coalitie/nieuw']) expect((await c.get(url)).statusCode, url).toBe(403);
     expect((await c.post(`${own}/bewerken`, { sector: 'media', declarationDate: '2018-06-01' })).statusCode).toBe(403);

@@ -32,9 +32,12 @@ import { FormActions, FormPage as BaseFormPage, Paragraphs, PlainTable, searchTe
 import { ExportLinks } from '../registry/tabular-views.js';
 import { NATIONAL_SECTOR_LABELS, NATIONAL_SECTORS, type NationalSector } from './model.js';
 import type { DuplicateOrganisation } from './coalitions-service.js';
+import { branchHistory, currentLink } from './branches-service.js';
 import {
+  BRANCH_FIELD_LABELS,
   branchCandidates,
   branchLinkSchema,
+  branchUnlinkSchema,
   createBranch,
   createNationalMember,
   deleteNationalMember,
@@ -93,6 +96,7 @@ const LABELS: Record<string, string> = {
   municipalityId: 'Gemeente',
   kind: 'Soort organisatie',
   kvkNumber: 'KvK-nummer',
+  ...BRANCH_FIELD_LABELS,
 };
 
 const today = () => amsterdamDate(new Date());
@@ -292,11 +296,19 @@ export async function nationalRoutes(app: FastifyInstance) {
   app.get(`${NATIONAL}/:id`, async (req, reply) => {
     const { p, m, base, crumbs } = await load(req);
     const day = today();
-    const [branches, presence] = await Promise.all([listBranches(db, m.organisationId), listPresence(db, m.organisationId, day)]);
+    const [branches, presence, history] = await Promise.all([listBranches(db, m.organisationId), listPresence(db, m.organisationId, day), branchHistory(db, m.organisationId)]);
     const own = mayEditOwn(p, m);
     const manage = can(p, 'national:manage');
     type Branch = (typeof branches)[number];
     type Presence = (typeof presence)[number];
+    type HistoryRow = (typeof history)[number];
+    const historyColumns: Column<HistoryRow>[] = [
+      { key: 'name', label: 'Vestiging', render: (x) => x.name },
+      { key: 'municipality', label: 'Gemeente', render: (x) => x.municipalityName ?? '—' },
+      { key: 'from', label: 'Vestiging sinds', render: (x) => nlDate(x.linkedOn) },
+      { key: 'to', label: 'Geen vestiging meer vanaf', render: (x) => (x.unlinkedOn ? nlDate(x.unlinkedOn) : 'Nog steeds vestiging') },
+    ];
+    const ended = history.filter((x) => x.unlinkedOn != null);
     const branchColumns: Column<Branch>[] = [
       { key: 'name', label: 'Vestiging', render: (b) => b.name },
       { key: 'municipality', label: 'Gemeente', render: (b) => b.municipalityName ?? '—' },
@@ -355,6 +367,13 @@ export async function nationalRoutes(app: FastifyInstance) {
           </p>
         )}
         <PlainTable caption={`Lokale vestigingen van ${m.name}`} columns={branchColumns} rows={branches} base={base} empty="Geen lokale vestigingen gekoppeld." />
+        {ended.length > 0 && (
+          <>
+            <Heading level={3}>Geschiedenis van de vestigingen</Heading>
+            <P>De programmacijfers op een eerdere datum tellen een vestiging mee zolang zij toen vestiging was.</P>
+            <PlainTable caption={`Huidige en eerdere vestigingen van ${m.name}, met data`} columns={historyColumns} rows={history} base={base} empty="" />
+          </>
+        )}
         <Heading level={2}>Aanwezig in lokale coalities</Heading>
         <PlainTable caption={`Lokale coalities waarin ${m.name} of een vestiging vandaag lid is`} columns={presenceColumns} rows={presence} base={base} empty="Nog niet aanwezig in een lokale coalitie." />
       </Page>
@@ -496,6 +515,7 @@ export async function nationalRoutes(app: FastifyInstance) {
             options={candidates.map((o) => ({ value: String(o.id), label: `${o.name} (${o.municipalityName ?? '—'})` }))}
             hint="Zoek eerst hierboven (minstens 2 tekens). Alleen lokale organisaties die nog geen vestiging van een andere organisatie zijn."
           />
+          <TextField name="linkedOn" label={BRANCH_FIELD_LABELS.linkedOn} type="date" form={form} required width="s" hint="Sinds wanneer hoort deze organisatie bij de landelijke organisatie? Weet u het niet precies, kies dan vandaag." />
           <FormActions submit="Koppelen" cancel={memberPath(m.id)} />
         </form>
       </FormPage>
@@ -504,14 +524,14 @@ export async function nationalRoutes(app: FastifyInstance) {
 
   app.get(`${NATIONAL}/:id/vestigingen/koppelen`, async (req, reply) => {
     const { m, crumbs } = await loadOwn(req);
-    return linkPage(reply, m, crumbs('Vestiging koppelen'), { values: {}, errors: {} }, searchTerm(req));
+    return linkPage(reply, m, crumbs('Vestiging koppelen'), { values: { linkedOn: today() }, errors: {} }, searchTerm(req));
   });
 
   app.post(`${NATIONAL}/:id/vestigingen/koppelen`, async (req, reply) => {
     const { m, base, crumbs } = await loadOwn(req);
     const values = formValues(req.body);
     const parsed = parseForm(branchLinkSchema, values);
-    const result = parsed.ok ? await linkBranch(db, req.auditCtx(), m, parsed.data.organisationId) : parsed;
+    const result = parsed.ok ? await linkBranch(db, req.auditCtx(), m, parsed.data.organisationId, parsed.data.linkedOn, today()) : parsed;
     if (!result.ok) return linkPage(reply, m, crumbs('Vestiging koppelen'), { values, errors: result.errors }, searchTerm(req), 422);
     reply.flash('success', 'De vestiging is gekoppeld.');
     return reply.redirect(base, 303);
@@ -535,6 +555,7 @@ export async function nationalRoutes(app: FastifyInstance) {
           <SelectField name="municipalityId" label={LABELS.municipalityId} form={form} required placeholder="Kies een gemeente" options={munis.map((x) => ({ value: String(x.id), label: `${x.name} (${x.cbsCode})` }))} />
           <SelectField name="kind" label={LABELS.kind} form={form} required placeholder="Kies het soort organisatie" options={KIND_OPTIONS} />
           <TextField name="kvkNumber" label={LABELS.kvkNumber} form={form} width="s" inputmode="numeric" hint="8 cijfers, als de vestiging een eigen inschrijving heeft." />
+          <TextField name="linkedOn" label={BRANCH_FIELD_LABELS.linkedOn} type="date" form={form} required width="s" hint="Sinds wanneer hoort deze vestiging bij de landelijke organisatie? Weet u het niet precies, kies dan vandaag." />
           <FormActions submit="Vestiging toevoegen" cancel={memberPath(m.id)} />
         </form>
       </FormPage>
@@ -543,41 +564,64 @@ export async function nationalRoutes(app: FastifyInstance) {
 
   app.get(`${NATIONAL}/:id/vestigingen/nieuw`, async (req, reply) => {
     const { m, crumbs } = await loadOwn(req);
-    return newBranchPage(reply, m, crumbs('Nieuwe vestiging'), { values: { kind: 'business' }, errors: {} });
+    return newBranchPage(reply, m, crumbs('Nieuwe vestiging'), { values: { kind: 'business', linkedOn: today() }, errors: {} });
   });
 
   app.post(`${NATIONAL}/:id/vestigingen/nieuw`, async (req, reply) => {
     const { m, base, crumbs } = await loadOwn(req);
     const values = formValues(req.body);
     const parsed = parseForm(newBranchSchema, values);
-    const result = parsed.ok ? await createBranch(db, req.auditCtx(), m, parsed.data) : parsed;
+    const result = parsed.ok ? await createBranch(db, req.auditCtx(), m, parsed.data, today()) : parsed;
     if (!result.ok) return newBranchPage(reply, m, crumbs('Nieuwe vestiging'), { values, errors: result.errors }, 422, 'duplicate' in result ? (result.duplicate as DuplicateOrganisation | undefined) : undefined);
     reply.flash('success', 'De vestiging is toegevoegd.');
     return reply.redirect(base, 303);
   });
 
-  app.get(`${NATIONAL}/:id/vestigingen/:orgId/ontkoppelen`, async (req, reply) => {
-    const { m, base, crumbs } = await loadOwn(req);
-    const orgId = pathId((req.params as { orgId: string }).orgId);
+  async function unlinkPage(reply: FastifyReply, m: NationalRow, orgId: number, crumbs: Crumb[], form: FormState, status = 200) {
     const branch = (await listBranches(db, m.organisationId)).find((b) => b.id === orgId);
-    if (!branch) throw new NotFoundError();
+    const link = branch ? await currentLink(db, branch.id, m.organisationId) : null;
+    if (!branch || !link) throw new NotFoundError();
     const title = `${branch.name} ontkoppelen`;
-    return reply.page({ title }, (ctx) => (
-      <FormPage ctx={ctx} title={title} crumbs={crumbs('Ontkoppelen')} errors={{}}>
+    return reply.page({ title, status }, (ctx) => (
+      <FormPage ctx={ctx} title={title} crumbs={crumbs} errors={form.errors}>
         <P>
-          Weet u zeker dat <strong>{branch.name}</strong> ({branch.municipalityName}) geen vestiging van {m.name} is? De organisatie blijft in het register en in de
-          coalities waar zij lid is, maar telt niet meer mee voor {m.name}.
+          <strong>{branch.name}</strong> ({branch.municipalityName}) is sinds {nlDate(link.linkedOn)} een vestiging van {m.name}. De organisatie blijft in het register en in de
+          coalities waar zij lid is, maar telt na het ontkoppelen niet meer mee voor {m.name}.
         </P>
-        <ConfirmForm action={`${base}/vestigingen/${branch.id}/ontkoppelen`} csrf={ctx.csrfToken} label="Ja, ontkoppelen" cancel={base} />
+        <form method="post" action={`${memberPath(m.id)}/vestigingen/${branch.id}/ontkoppelen`} novalidate class="form">
+          <CsrfField token={ctx.csrfToken} />
+          <RadioGroup
+            name="outcome"
+            label={BRANCH_FIELD_LABELS.outcome}
+            form={form}
+            required
+            options={[
+              { value: 'ended', label: 'De organisatie is geen vestiging meer', hint: 'De geschiedenis blijft bewaard: op eerdere data telt de vestiging nog mee.' },
+              { value: 'mistake', label: 'De koppeling was onjuist', hint: 'De organisatie was nooit een vestiging: de koppeling telt op geen enkele datum mee.' },
+            ]}
+          />
+          <TextField name="unlinkedOn" label={BRANCH_FIELD_LABELS.unlinkedOn} type="date" form={form} width="s" hint="Alleen nodig als de organisatie geen vestiging meer is: vanaf deze datum telt zij niet meer mee." />
+          <FormActions submit="Ontkoppelen" cancel={memberPath(m.id)} />
+        </form>
       </FormPage>
     ));
+  }
+
+  app.get(`${NATIONAL}/:id/vestigingen/:orgId/ontkoppelen`, async (req, reply) => {
+    const { m, crumbs } = await loadOwn(req);
+    const orgId = pathId((req.params as { orgId: string }).orgId);
+    return unlinkPage(reply, m, orgId, crumbs('Ontkoppelen'), { values: { unlinkedOn: today() }, errors: {} });
   });
 
   app.post(`${NATIONAL}/:id/vestigingen/:orgId/ontkoppelen`, async (req, reply) => {
-    const { m, base } = await loadOwn(req);
-    const ok = await unlinkBranch(db, req.auditCtx(), m, pathId((req.params as { orgId: string }).orgId));
-    if (!ok) throw new NotFoundError();
-    reply.flash('success', 'De vestiging is ontkoppeld.');
+    const { m, base, crumbs } = await loadOwn(req);
+    const orgId = pathId((req.params as { orgId: string }).orgId);
+    const values = formValues(req.body);
+    const parsed = parseForm(branchUnlinkSchema, values);
+    const result = parsed.ok ? await unlinkBranch(db, req.auditCtx(), m, orgId, parsed.data, today()) : parsed;
+    if (result === null) throw new NotFoundError();
+    if (!result.ok) return unlinkPage(reply, m, orgId, crumbs('Ontkoppelen'), { values, errors: result.errors }, 422);
+    reply.flash('success', parsed.ok && parsed.data.outcome === 'mistake' ? 'De onjuiste koppeling is verwijderd.' : 'De vestiging is ontkoppeld.');
     return reply.redirect(base, 303);
   });
 }

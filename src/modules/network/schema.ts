@@ -85,9 +85,40 @@ export const coalitionMembers = pgTable(
 );
 
 /**
+ * The dated history of branch links: organisation_id was a local branch of
+ * parent_organisation_id from linked_on up to, not including, unlinked_on (null: still is).
+ * organisations.parent_organisation_id is the open link of today; setBranchParent() writes both.
+ * A mistaken link is corrected by a soft delete (deleted_at) and never counts.
+ */
+export const branchLinks = pgTable(
+  'branch_links',
+  {
+    id: serial('id').primaryKey(),
+    organisationId: integer('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    parentOrganisationId: integer('parent_organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    linkedOn: date('linked_on').notNull(),
+    unlinkedOn: date('unlinked_on'),
+    createdBy: integer('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('branch_links_parent_idx').on(t.parentOrganisationId, t.linkedOn),
+    index('branch_links_organisation_idx').on(t.organisationId),
+    uniqueIndex('branch_links_open_uq').on(t.organisationId).where(sql`unlinked_on is null and deleted_at is null`),
+    check('branch_links_dates_ck', sql`unlinked_on is null or unlinked_on >= linked_on`),
+    check('branch_links_not_self_ck', sql`organisation_id <> parent_organisation_id`),
+  ],
+);
+
+/**
  * Membership of the National Coalition: the organisation (national), its sector, the date of the
  * declaration of intent and, when it left, the date it left. Local branches are organisations
- * whose parent_organisation_id is the member's organisation.
+ * linked to the member's organisation in branch_links (today: organisations.parent_organisation_id).
  */
 export const nationalMembers = pgTable(
   'national_members',
@@ -265,6 +296,8 @@ export const collaborationStatuses = pgTable(
     fromDate: date('from_date').notNull(),
     createdBy: integer('created_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A correction of a mistaken status row (audit-logged); never counts. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [index('collaboration_statuses_idx').on(t.collaborationId, t.fromDate)],
 );
@@ -281,6 +314,9 @@ export const collaborationPartners = pgTable(
     coalitionId: integer('coalition_id').references(() => coalitions.id),
     municipalityId: integer('municipality_id').references(() => municipalities.id),
     role: text('role'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Removed as a partner (audit-logged); kept for the history. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
     index('collaboration_partners_collaboration_idx').on(t.collaborationId),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
 import { addJointApproach, addParticipation, lastAudit, municipalityByCode, municipalityId } from '../../../test/helpers/registry.js';
 import { createApiKey, revokeApiKey } from '../../platform/admin/apikeys-service.js';
-import { municipalities, organisations } from './schema.js';
+import { municipalities, organisations, participations } from './schema.js';
 
 let t: TestApp;
 let key: string;
@@ -113,6 +113,7 @@ describe('participations', () => {
       status: 'signed',
       statusLabel: 'Vijf pijlers ondertekend',
       signedOn: '2020-01-15',
+      stoppedOn: null,
       jointApproach: null,
     });
     const joint = (await api('/api/v1/participations?joint=yes')).json().data;
@@ -152,6 +153,28 @@ describe('session users', () => {
     expect(parts.total).toBe(1);
     expect(parts.data[0].contact).toEqual({ name: 'U. Trecht', email: 'ete@utrecht.example.nl' });
     expect(await lastAudit(t.db, 'read_personal')).toMatchObject({ entity: 'participation', actorLabel: 'coord@test.example' });
+  });
+});
+
+describe('the stop date (stoppedOn)', () => {
+  it('is returned for participations and municipalities, null when not stopped or unknown', async () => {
+    await t.db.insert(participations).values([
+      { municipalityId: await municipalityId(t.db, 'GM0014'), status: 'stopped', signedOn: '2018-10-04', stoppedOn: '2023-04-01' },
+      { municipalityId: await municipalityId(t.db, 'GM0080'), status: 'stopped', signedOn: '2020-02-03' },
+    ]);
+    const one = (await api('/api/v1/participations/GM0014')).json().data;
+    expect(one).toMatchObject({ status: 'stopped', signedOn: '2018-10-04', stoppedOn: '2023-04-01' });
+    const list = (await api('/api/v1/participations?status=stopped')).json().data;
+    expect(list.map((p: { cbsCode: string; stoppedOn: string | null }) => [p.cbsCode, p.stoppedOn])).toEqual([
+      ['GM0014', '2023-04-01'],
+      ['GM0080', null],
+    ]);
+    expect((await api('/api/v1/participations/GM0363')).json().data.stoppedOn).toBeNull();
+    const ms = (await api('/api/v1/municipalities?q=GM0014')).json().data;
+    expect(ms[0]).toMatchObject({ cbsCode: 'GM0014', participationStatus: 'stopped', signedOn: '2018-10-04', stoppedOn: '2023-04-01' });
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(JSON.stringify(doc.paths['/api/v1/participations'].get.responses['200'])).toContain('stoppedOn');
+    expect(JSON.stringify(doc.paths['/api/v1/municipalities'].get.responses['200'])).toContain('stoppedOn');
   });
 });
 

@@ -37,6 +37,7 @@ const municipalitySchema = z.object({
   population: z.number().int().nullable(),
   participationStatus: z.string().nullable(),
   signedOn: z.string().nullable().describe('Date the five pillars were signed'),
+  stoppedOn: z.string().nullable().describe('Date the municipality stopped taking part (status stopped); it took part up to, not including, this date'),
 });
 
 const participationSchema = z.object({
@@ -47,6 +48,12 @@ const participationSchema = z.object({
   status: z.enum(PARTICIPATION_STATUSES),
   statusLabel: z.string().describe('Dutch label of the status'),
   signedOn: z.string().nullable().describe('Date the five pillars were signed (YYYY-MM-DD)'),
+  stoppedOn: z
+    .string()
+    .nullable()
+    .describe(
+      'Date the municipality stopped (YYYY-MM-DD), only with status stopped; it took part from signedOn up to, not including, this date. Null for a stopped municipality means the date is unknown (or it never signed). Read-only.',
+    ),
   jointApproach: z
     .object({ name: z.string(), primaryCbsCode: z.string().nullable(), isPrimary: z.boolean() })
     .nullable()
@@ -69,6 +76,7 @@ function participationToApi(r: ParticipationRow, contact: boolean): z.infer<type
     status: r.status as ParticipationStatus,
     statusLabel: PARTICIPATION_STATUS_LABELS[r.status as ParticipationStatus] ?? r.status,
     signedOn: r.signedOn,
+    stoppedOn: r.stoppedOn,
     jointApproach: r.jointApproachName ? { name: r.jointApproachName, primaryCbsCode: r.primaryCbsCode, isPrimary: r.primaryMunicipalityId === r.municipalityId } : null,
     ...(contact ? { contact: { name: r.contactName, email: r.contactEmail } } : {}),
   };
@@ -134,6 +142,7 @@ export async function registryApi(appBase: FastifyInstance) {
           population: r.population,
           participationStatus: r.participationStatus,
           signedOn: r.signedOn,
+          stoppedOn: r.stoppedOn,
         })),
         page: q.page,
         pageSize: q.pageSize,
@@ -151,7 +160,7 @@ export async function registryApi(appBase: FastifyInstance) {
         params: z.object({ code: cbsCodeParam }),
         response: {
           200: z.object({
-            data: municipalitySchema.omit({ participationStatus: true, signedOn: true }).extend({
+            data: municipalitySchema.omit({ participationStatus: true, signedOn: true, stoppedOn: true }).extend({
               requestedCode: z.string(),
               resolvedVia: z.array(z.string()).describe('Codes of merged municipalities passed on the way to the current one'),
             }),

@@ -50,6 +50,7 @@ export const MUNICIPALITY_EXPORT_COLUMNS: TableColumn<MunicipalityRow>[] = [
   { header: 'successor_code', value: (r) => r.successorCode },
   { header: 'participation_status', value: (r) => statusLabel(r.participationStatus) },
   { header: 'signed_on', value: (r) => r.signedOn },
+  { header: 'stopped_on', value: (r) => r.stoppedOn },
 ];
 
 export type ProvinceRow = Awaited<ReturnType<typeof listProvincesWithCounts>>[number];
@@ -67,6 +68,7 @@ export const PARTICIPATION_EXPORT_COLUMNS: TableColumn<ParticipationRow>[] = [
   { header: 'status', value: (r) => r.status },
   { header: 'status_label', value: (r) => statusLabel(r.status) },
   { header: 'signed_on', value: (r) => r.signedOn },
+  { header: 'stopped_on', value: (r) => r.stoppedOn },
   { header: 'contact_name', value: (r) => r.contactName },
   { header: 'contact_email', value: (r) => r.contactEmail },
   { header: 'notes', value: (r) => r.notes },

@@ -8,6 +8,25 @@ export const PARTICIPATION_STATUS_LABELS: Record<ParticipationStatus, string> = 
   stopped: 'Gestopt',
 };
 
+/**
+ * A stopped participation of a municipality that had signed, without its stop date (older
+ * records): the programme figures cannot count it at any date until the date is filled in.
+ */
+export function stopDateMissing(p: { status: string | null; signedOn: string | null; stoppedOn: string | null }): boolean {
+  return p.status === 'stopped' && !!p.signedOn && !p.stoppedOn;
+}
+
+/**
+ * The status as lists show it: "Gestopt op 1 maart 2023", or "Gestopt, stopdatum onbekend" when
+ * the date is missing. `date` formats an ISO date for the reader (nlDate in the views).
+ */
+export function participationStatusText(p: { status: string | null; signedOn: string | null; stoppedOn: string | null }, date: (iso: string) => string | null): string | null {
+  if (!p.status) return null;
+  const label = PARTICIPATION_STATUS_LABELS[p.status as ParticipationStatus] ?? p.status;
+  if (p.stoppedOn) return `${label} op ${date(p.stoppedOn) ?? p.stoppedOn}`;
+  return stopDateMissing(p) ? `${label}, stopdatum onbekend` : label;
+}
+
 export const ORGANISATION_KINDS = [
   'welfare',
   'care',

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Page } from '../../platform/views/layout.js';
 import {
+  Alert,
   ButtonLink,
   Button,
   CsrfField,
@@ -44,7 +45,7 @@ import {
   type MunicipalityFilter,
   type MunicipalityRow,
 } from './service.js';
-import { PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from './labels.js';
+import { PARTICIPATION_STATUS_LABELS, participationStatusText, stopDateMissing, type ParticipationStatus } from './labels.js';
 import { exportMunicipalities, exportProvinces, type ProvinceRow } from './exporters.js';
 import { ConfirmForm, nlDate, Reasons, registerImport, sendAuditedExport } from './ui.js';
 import { ExportLinks } from './tabular-views.js';
@@ -149,7 +150,12 @@ export async function municipalityRoutes(app: FastifyInstance) {
         key: 'signedOn',
         label: 'Deelname',
         sortable: true,
-        render: (r) => (r.participationStatus ? `${statusText(r.participationStatus)}${r.signedOn ? ` (${nlDate(r.signedOn)})` : ''}` : 'Geen'),
+        render: (r) =>
+          r.participationStatus
+            ? `${participationStatusText({ status: r.participationStatus, signedOn: r.signedOn, stoppedOn: r.stoppedOn }, nlDate)}${
+                r.signedOn ? ` (${r.participationStatus === 'stopped' ? 'ondertekend ' : ''}${nlDate(r.signedOn)})` : ''
+              }`
+            : 'Geen',
       },
       {
         key: 'validity',
@@ -380,11 +386,25 @@ export async function municipalityRoutes(app: FastifyInstance) {
           ]}
         />
         <Heading level={2}>Deelname aan het programma</Heading>
+        {pa && stopDateMissing(pa.participation) && (
+          <Alert kind="warning">
+            De stopdatum van de deelname ontbreekt. Zonder die datum telt {m.name} in de programmacijfers op geen enkele datum mee, ook niet voor de tijd vanaf
+            de ondertekening.{' '}
+            {can(p, 'participation:create') ? (
+              <Link href={`/beheer/deelnames/${pa.participation.id}/bewerken`}>Vul de stopdatum in</Link>
+            ) : (
+              'Vraag het programmateam de stopdatum in te vullen.'
+            )}
+          </Alert>
+        )}
         {pa ? (
           <SummaryList
             items={[
               ['Status', <Link href={`/beheer/deelnames/${pa.participation.id}`}>{statusText(pa.participation.status)}</Link>],
               ['Vijf pijlers ondertekend op', nlDate(pa.participation.signedOn)],
+              ...(pa.participation.status === 'stopped' || pa.participation.stoppedOn
+                ? [['Gestopt op', pa.participation.stoppedOn ? nlDate(pa.participation.stoppedOn) : stopDateMissing(pa.participation) ? 'onbekend' : null] as [string, string | null]]
+                : []),
               ['Gezamenlijke aanpak', joint ? <Link href={`/beheer/deelnames/gezamenlijke-aanpakken/${joint.id}`}>{joint.name}</Link> : 'Nee'],
               ['Hoofdgemeente', joint?.primary ? `${joint.primary.name} (${joint.primary.cbsCode})` : null],
               ['Deelnemende gemeenten', joint ? joint.members.map((x) => x.name).join(', ') : null],

@@ -4,7 +4,9 @@ import { createTestApp, createUser, seedReference, TestClient, type TestApp } fr
 import { addJointApproach, addParticipation, countRows, lastAudit, municipalityByCode, municipalityId, snapshot } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { readTable } from '../../platform/tabular.js';
+import { amsterdamDate } from '../../platform/time.js';
 import { jointApproaches, municipalities, participations } from './schema.js';
+import { participationRuleErrors } from './service.js';
 
 let t: TestApp;
 const ids: Record<string, number> = {};
@@ -343,7 +345,7 @@ describe('exporting participations', () => {
     const c = await as('admin@test.example');
     const res = await c.get('/beheer/deelnames/export?gezamenlijk=ja&formaat=csv&scheidingsteken=puntkomma');
     expect(res.statusCode).toBe(200);
-    expect(res.body.split(/\r?\n/)[0]).toBe('\uFEFFcbs_code;municipality;province_code;status;status_label;signed_on;contact_name;contact_email;notes;joint_approach;joint_primary_code');
+    expect(res.body.split(/\r?\n/)[0]).toBe('\uFEFFcbs_code;municipality;province_code;status;status_label;signed_on;stopped_on;contact_name;contact_email;notes;joint_approach;joint_primary_code');
     const rows = await readTable(res.rawPayload, 'csv');
     expect(rows.map((r) => r.cbs_code)).toEqual(['GM0518', 'GM0106', 'GM0109', 'GM0114']);
     expect(rows.every((r) => r.joint_approach === 'Samen Drenthe' && r.joint_primary_code === 'GM0106')).toBe(true);
@@ -359,5 +361,228 @@ describe('exporting participations', () => {
     expect((await (await as('partner@test.example')).get('/beheer/deelnames/export')).statusCode).toBe(403);
     expect(await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.actorLabel, 'partner@test.example')))).toHaveLength(0);
     expect(await countRows(t.db, auditLog)).toBeGreaterThanOrEqual(n);
+  });
+});
+
+describe('the stop date of a participation (Gestopt op)', () => {
+  const tomorrow = () => amsterdamDate(new Date(Date.now() + 36 * 3600 * 1000));
+  const summaryRow = (html: string, label: string) => html.match(new RegExp(`<dt>${label}</dt>\\s*<dd>([^<]*)</dd>`))?.[1];
+  let stopped: number; // Enschede, stopped without a stop date (an older record)
+
+  beforeAll(async () => {
+    for (const c of ['GM0153', 'GM0193', 'GM0202', 'GM0228', 'GM0268', 'GM0034']) ids[c] = await municipalityId(t.db, c);
+    const [row] = await t.db.insert(participations).values({ municipalityId: ids.GM0153, status: 'stopped', signedOn: '2019-05-21' }).returning();
+    stopped = row.id;
+    await createUser(t.db, 'enschede@test.example', [{ role: 'municipality_coordinator', municipalityId: ids.GM0153 }]);
+  });
+
+  it('applies the rules with the given day: not in the future, not before signing, only with status stopped', () => {
+    const today = '2024-06-30';
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01', stoppedOn: '2024-06-30' }, { today })).toEqual({});
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01', stoppedOn: '2020-01-01' }, { today })).toEqual({});
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01', stoppedOn: '2024-07-01' }, { today }).stoppedOn).toContain('toekomst');
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01', stoppedOn: '2019-12-31' }, { today }).stoppedOn).toContain('vóór de datum van ondertekening');
+    expect(participationRuleErrors({ status: 'active', signedOn: '2020-01-01', stoppedOn: '2023-01-01' }, { today }).stoppedOn).toContain('hoort alleen bij de status Gestopt');
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01', stoppedOn: null }, { today }).stoppedOn).toContain('Vul de datum in waarop de gemeente is gestopt');
+    // Stopped after only showing interest (never signed): no stop date needed.
+    expect(participationRuleErrors({ status: 'stopped', signedOn: null, stoppedOn: null }, { today })).toEqual({});
+    // The import names the column.
+    expect(participationRuleErrors({ status: 'stopped', signedOn: '2020-01-01' }, { today, source: 'import' }).stoppedOn).toContain('kolom stopped_on');
+  });
+
+  it('refuses every bad stop date on the new-participation form (422, per field and in the summary, input kept, nothing saved)', async () => {
+    const c = await as('admin@test.example');
+    const form = await c.get('/beheer/deelnames/nieuw');
+    expect(form.body).toContain('name="stoppedOn"');
+    expect(form.body).toContain('<label class="utrecht-form-label" for="veld-stoppedOn">Gestopt op (optioneel)</label>');
+    expect(form.body).toContain('Doet de gemeente weer mee? Maak dit veld dan leeg');
+    const before = await snapshot(t.db, participations);
+    const post = (f: Record<string, string>) => c.post('/beheer/deelnames/nieuw', { municipalityId: String(ids.GM0193), ...f });
+
+    const missing = await post({ status: 'stopped', signedOn: '2019-04-18', stoppedOn: '' });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.body).toContain('Vul de datum in waarop de gemeente is gestopt.');
+    expect(missing.body).toContain('href="#veld-stoppedOn">Gestopt op: Vul de datum in waarop de gemeente is gestopt.');
+    expect(missing.body).toContain('value="2019-04-18"');
+
+    const notStopped = await post({ status: 'active', signedOn: '2019-04-18', stoppedOn: '2023-03-01' });
+    expect(notStopped.statusCode).toBe(422);
+    expect(notStopped.body).toContain('Een stopdatum hoort alleen bij de status Gestopt. Doet de gemeente weer mee? Maak dan het veld &quot;Gestopt op&quot; leeg');
+    expect(notStopped.body).toContain('value="2023-03-01"');
+
+    const future = await post({ status: 'stopped', signedOn: '2019-04-18', stoppedOn: tomorrow() });
+    expect(future.statusCode).toBe(422);
+    expect(future.body).toContain('De stopdatum kan niet in de toekomst liggen.');
+
+    const early = await post({ status: 'stopped', signedOn: '2019-04-18', stoppedOn: '01-01-2019' });
+    expect(early.statusCode).toBe(422);
+    expect(early.body).toContain('De stopdatum ligt vóór de datum van ondertekening.');
+
+    const garbage = await post({ status: 'stopped', signedOn: '2019-04-18', stoppedOn: 'vorig jaar' });
+    expect(garbage.statusCode).toBe(422);
+    expect(garbage.body).toContain('Vul een geldige datum in');
+    expect(garbage.body).not.toContain('toekomst'); // the format message only, no rule on a non-date
+    expect(await snapshot(t.db, participations)).toBe(before);
+  });
+
+  it('registers a stopped participation with its stop date, audited; stopping after only interest needs no date', async () => {
+    const c = await as('admin@test.example');
+    const res = await c.post('/beheer/deelnames/nieuw', { municipalityId: String(ids.GM0193), status: 'stopped', signedOn: '2019-04-18', stoppedOn: '01-03-2023' });
+    expect(res.statusCode).toBe(303);
+    const p = await participationOf('GM0193');
+    expect(p).toMatchObject({ status: 'stopped', signedOn: '2019-04-18', stoppedOn: '2023-03-01' });
+    expect(await lastAudit(t.db, 'create')).toMatchObject({ entity: 'participation', entityId: String(p.id), details: expect.objectContaining({ signedOn: '2019-04-18', stoppedOn: '2023-03-01' }) });
+    const page = await c.get(`/beheer/deelnames/${p.id}`);
+    expect(summaryRow(page.body, 'Gestopt op')).toBe('1 maart 2023');
+    expect(page.body).not.toContain('De stopdatum ontbreekt');
+    expect((await c.get('/beheer/deelnames?status=stopped')).body).toContain('Gestopt op 1 maart 2023');
+
+    const interest = await c.post('/beheer/deelnames/nieuw', { municipalityId: String(ids.GM0202), status: 'stopped', signedOn: '', stoppedOn: '' });
+    expect(interest.statusCode).toBe(303);
+    expect(await participationOf('GM0202')).toMatchObject({ status: 'stopped', signedOn: null, stoppedOn: null });
+    const interestPage = await c.get(interest.headers.location as string);
+    expect(summaryRow(interestPage.body, 'Gestopt op')).toBe('niet nodig: de vijf pijlers waren niet ondertekend');
+    expect(interestPage.body).not.toContain('De stopdatum ontbreekt');
+  });
+
+  it('stops an active participation and lets it rejoin: the stop date must be emptied first', async () => {
+    const c = await as('admin@test.example');
+    await addParticipation(t.db, 'GM0268', 'active', '2019-02-27');
+    const p = await participationOf('GM0268');
+    const edit = `/beheer/deelnames/${p.id}/bewerken`;
+    expect((await c.post(edit, { status: 'stopped', signedOn: '2019-02-27', stoppedOn: '2024-01-01' })).statusCode).toBe(303);
+    expect(await participationOf('GM0268')).toMatchObject({ status: 'stopped', stoppedOn: '2024-01-01' });
+    expect((await lastAudit(t.db, 'update'))?.details).toMatchObject({ changed: expect.arrayContaining(['status', 'stoppedOn']), status: 'stopped', stoppedOn: '2024-01-01' });
+    // The edit form shows the stop date.
+    expect((await c.get(edit)).body).toMatch(/name="stoppedOn"[^>]*value="2024-01-01"|value="2024-01-01"[^>]*name="stoppedOn"/);
+
+    // Rejoining with the old stop date still filled in: a clear message, nothing changed.
+    const before = await snapshot(t.db, participations);
+    const rejoin = await c.post(edit, { status: 'active', signedOn: '2019-02-27', stoppedOn: '2024-01-01' });
+    expect(rejoin.statusCode).toBe(422);
+    expect(rejoin.body).toContain('Doet de gemeente weer mee? Maak dan het veld &quot;Gestopt op&quot; leeg en sla opnieuw op');
+    expect(rejoin.body).toContain('<option value="active" selected>');
+    expect(await snapshot(t.db, participations)).toBe(before);
+
+    expect((await c.post(edit, { status: 'active', signedOn: '2019-02-27', stoppedOn: '' })).statusCode).toBe(303);
+    expect(await participationOf('GM0268')).toMatchObject({ status: 'active', stoppedOn: null });
+    expect((await lastAudit(t.db, 'update'))?.details).toMatchObject({ changed: expect.arrayContaining(['status', 'stoppedOn']), status: 'active', stoppedOn: null });
+    expect(summaryRow((await c.get(`/beheer/deelnames/${p.id}`)).body, 'Gestopt op')).toBeUndefined();
+  });
+
+  it('shows "onbekend" with a hint for an older stopped record without a stop date, and asks for it on edit', async () => {
+    const c = await as('admin@test.example');
+    const page = await c.get(`/beheer/deelnames/${stopped}`);
+    expect(summaryRow(page.body, 'Gestopt op')).toBe('onbekend');
+    expect(page.body).toContain('De stopdatum ontbreekt.');
+    expect(page.body).toContain('op geen enkele datum mee');
+    expect(page.body).toContain(`href="/beheer/deelnames/${stopped}/bewerken">Vul de stopdatum in</a>`);
+    expect((await c.get('/beheer/deelnames?status=stopped')).body).toContain('Gestopt, stopdatum onbekend');
+
+    const municipality = await c.get(`/beheer/gemeenten/${ids.GM0153}`);
+    expect(summaryRow(municipality.body, 'Gestopt op')).toBe('onbekend');
+    expect(municipality.body).toContain('De stopdatum van de deelname ontbreekt.');
+    expect((await c.get('/beheer/gemeenten?q=Enschede')).body).toContain('Gestopt, stopdatum onbekend (ondertekend 21 mei 2019)');
+
+    const form = await c.get(`/beheer/deelnames/${stopped}/bewerken`);
+    expect(form.body).toContain('maar de stopdatum ontbreekt. Vul bij &quot;Gestopt op&quot; de datum in');
+    const before = await snapshot(t.db, participations);
+    const bad = await c.post(`/beheer/deelnames/${stopped}/bewerken`, { status: 'stopped', signedOn: '2019-05-21', stoppedOn: '', notes: 'Alleen een notitie' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('Vul de datum in waarop de gemeente is gestopt.');
+    expect(bad.body).toContain('Alleen een notitie');
+    expect(await snapshot(t.db, participations)).toBe(before);
+  });
+
+  it('lets the coordinator keep the contact details of such a record, and tells them who fills in the date', async () => {
+    const c = await as('enschede@test.example');
+    const page = await c.get(`/beheer/deelnames/${stopped}`);
+    expect(page.body).toContain('Vraag het programmateam de stopdatum in te vullen.');
+    expect(page.body).not.toContain('Vul de stopdatum in</a>');
+    const res = await c.post(`/beheer/deelnames/${stopped}/bewerken`, { contactName: 'E. Nschede', stoppedOn: '2020-01-01' });
+    expect(res.statusCode).toBe(303);
+    // The coordinator's form does not carry the stop date: only the contact details changed.
+    expect(await participationOf('GM0153')).toMatchObject({ contactName: 'E. Nschede', stoppedOn: null, status: 'stopped' });
+  });
+
+  it('saves the missing date when the programme team fills it in', async () => {
+    const c = await as('admin@test.example');
+    expect((await c.post(`/beheer/deelnames/${stopped}/bewerken`, { status: 'stopped', signedOn: '2019-05-21', stoppedOn: '2022-12-31', contactName: 'E. Nschede' })).statusCode).toBe(303);
+    expect(await participationOf('GM0153')).toMatchObject({ stoppedOn: '2022-12-31' });
+    expect((await lastAudit(t.db, 'update'))?.details).toMatchObject({ changed: ['stoppedOn'], stoppedOn: '2022-12-31' });
+    expect((await c.get(`/beheer/deelnames/${stopped}`)).body).not.toContain('De stopdatum ontbreekt');
+  });
+
+  describe('import', () => {
+    const upload = async (lines: string[]) =>
+      (await as('admin@test.example')).upload('/beheer/deelnames/importeren', {}, { field: 'bestand', filename: 'stops.csv', content: lines.join('\n') });
+
+    it('documents the stopped_on column on the upload page and in the template', async () => {
+      const c = await as('admin@test.example');
+      expect((await c.get('/beheer/deelnames/importeren')).body).toContain('stopped_on');
+      expect((await c.get('/beheer/deelnames/importeren/sjabloon.csv')).body).toContain('signed_on,stopped_on');
+    });
+
+    it('with the column: reports every bad stop date and imports nothing', async () => {
+      const before = await snapshot(t.db, participations);
+      const res = await upload([
+        'cbs_code,status,signed_on,stopped_on',
+        'GM0034,stopped,2019-09-12,2022-06-30', // fine
+        'GM0228,active,2020-06-30,2023-04-01',
+        'GM0307,stopped,2024-05-01,2024-04-30',
+        'GM0402,stopped,2021-01-19,',
+        `GM0394,stopped,2020-09-24,${tomorrow()}`,
+        'GM0392,stopped,2019-07-09,dertig juni',
+      ]);
+      expect(res.statusCode).toBe(422);
+      expect(res.body).toContain('Niets geïmporteerd: 5 problemen in stops.csv');
+      expect(res.body).toContain('Een stopdatum hoort alleen bij de status Gestopt. Doet de gemeente weer mee? Maak dan de cel stopped_on');
+      expect(res.body).toContain('De stopdatum ligt vóór de datum van ondertekening (2024-05-01).');
+      expect(res.body).toContain('Vul in de kolom stopped_on de datum in waarop de gemeente is gestopt');
+      expect(res.body).toContain('De stopdatum kan niet in de toekomst liggen.');
+      expect(res.body).toContain('Geen geldige datum; gebruik JJJJ-MM-DD of DD-MM-JJJJ.');
+      expect(await snapshot(t.db, participations)).toBe(before);
+    });
+
+    it('with the column: saves stop dates and empties one when a municipality rejoins', async () => {
+      const res = await upload(['cbs_code;status;signed_on;stopped_on', 'GM0034;stopped;12-09-2019;30-06-2022', 'GM0193;active;2019-04-18;']);
+      expect(res.statusCode).toBe(303);
+      expect(await participationOf('GM0034')).toMatchObject({ status: 'stopped', signedOn: '2019-09-12', stoppedOn: '2022-06-30' });
+      expect(await participationOf('GM0193')).toMatchObject({ status: 'active', stoppedOn: null });
+      expect(await lastAudit(t.db, 'import')).toMatchObject({ entity: 'participation', details: expect.objectContaining({ created: 1, updated: 1 }) });
+    });
+
+    it('without the column: old files still import and keep the registered stop date', async () => {
+      const res = await upload(['cbs_code,status,signed_on,notes', 'GM0034,stopped,2019-09-12,Gestopt na bezuiniging', 'GM0228,signed,2020-06-30,']);
+      expect(res.statusCode).toBe(303);
+      expect(await participationOf('GM0034')).toMatchObject({ status: 'stopped', stoppedOn: '2022-06-30', notes: 'Gestopt na bezuiniging' });
+      expect(await participationOf('GM0228')).toMatchObject({ status: 'signed', stoppedOn: null });
+    });
+
+    it('without the column: applies the rules to the row as it would be saved, naming the column', async () => {
+      const before = await snapshot(t.db, participations);
+      const res = await upload([
+        'cbs_code,status,signed_on',
+        'GM0228,stopped,2020-06-30', // signed, stopping, no stop date anywhere
+        'GM0034,active,2019-09-12', // rejoins, but the register still has a stop date
+        'GM0153,stopped,2023-06-01', // signed after the registered stop date (2022-12-31)
+      ]);
+      expect(res.statusCode).toBe(422);
+      expect(res.body).toContain('Niets geïmporteerd: 3 problemen in stops.csv');
+      expect(res.body).toContain('Vul in de kolom stopped_on de datum in waarop de gemeente is gestopt (voeg de kolom toe als die ontbreekt)');
+      expect(res.body).toContain('In het register staat stopdatum 2022-06-30. Een stopdatum hoort alleen bij de status Gestopt.');
+      expect(res.body).toContain('In het register staat stopdatum 2022-12-31. De stopdatum ligt vóór de datum van ondertekening (2023-06-01).');
+      expect(await snapshot(t.db, participations)).toBe(before);
+    });
+  });
+
+  it('exports the stop date in the participation and municipality lists', async () => {
+    const c = await as('admin@test.example');
+    const rows = await readTable((await c.get('/beheer/deelnames/export?status=stopped&formaat=csv')).rawPayload, 'csv');
+    expect(rows.find((r) => r.cbs_code === 'GM0034')).toMatchObject({ status: 'stopped', signed_on: '2019-09-12', stopped_on: '2022-06-30' });
+    expect(rows.find((r) => r.cbs_code === 'GM0202')).toMatchObject({ stopped_on: '' });
+    const ms = await readTable((await c.get('/beheer/gemeenten/export?q=Almere&formaat=xlsx')).rawPayload, 'xlsx');
+    expect(ms[0]).toMatchObject({ cbs_code: 'GM0034', signed_on: '2019-09-12', stopped_on: '2022-06-30' });
+    expect(await lastAudit(t.db, 'export')).toMatchObject({ entity: 'municipality' });
   });
 });

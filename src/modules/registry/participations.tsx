@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Page, type Crumb } from '../../platform/views/layout.js';
 import {
+  Alert,
   Button,
   ButtonLink,
   CsrfField,
@@ -25,7 +26,8 @@ import { emailField, formValues, listParams, optionalDate, optionalText, parseFo
 import { ForbiddenError, NotFoundError } from '../../platform/http/errors.js';
 import { can, type Principal } from '../../platform/access.js';
 import { audit } from '../../platform/audit.js';
-import { PARTICIPATION_STATUSES, PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from './labels.js';
+import { amsterdamDate } from '../../platform/time.js';
+import { PARTICIPATION_STATUSES, PARTICIPATION_STATUS_LABELS, participationStatusText, stopDateMissing, type ParticipationStatus } from './labels.js';
 import {
   addJointMember,
   CBS_PROVINCE,
@@ -79,6 +81,7 @@ const LABELS: Record<string, string> = {
   municipalityId: 'Gemeente',
   status: 'Status',
   signedOn: 'Datum ondertekening vijf pijlers',
+  stoppedOn: 'Gestopt op',
   contactName: 'Contactpersoon',
   contactEmail: 'E-mailadres contactpersoon',
   notes: 'Notities',
@@ -90,6 +93,17 @@ const LABELS: Record<string, string> = {
 const statusOptions: Option[] = PARTICIPATION_STATUSES.map((s) => ({ value: s, label: PARTICIPATION_STATUS_LABELS[s] }));
 const statusText = (s: string | null) => (s ? (PARTICIPATION_STATUS_LABELS[s as ParticipationStatus] ?? s) : null);
 
+/** The "Gestopt op" row of a summary list: only for a stopped participation (or one that still has a stop date). */
+function stoppedOnItems(r: Pick<ParticipationRow, 'status' | 'signedOn' | 'stoppedOn'>): [string, string | null][] {
+  if (r.status !== 'stopped' && !r.stoppedOn) return [];
+  if (r.stoppedOn) return [['Gestopt op', nlDate(r.stoppedOn)]];
+  return [['Gestopt op', stopDateMissing(r) ? 'onbekend' : 'niet nodig: de vijf pijlers waren niet ondertekend']];
+}
+
+const STOPPED_ON_HINT =
+  'Alleen bij de status Gestopt: de dag waarop de gemeente met het programma is gestopt. Tot die dag telt de gemeente mee in de programmacijfers. ' +
+  'Doet de gemeente weer mee? Maak dit veld dan leeg en kies een andere status.';
+
 const idField = (msg: string) => z.coerce.number({ message: msg }).int(msg).positive(msg).max(2_147_483_647, msg);
 
 const contactFields = {
@@ -100,13 +114,15 @@ const contactFields = {
 const officialFields = {
   status: z.enum(PARTICIPATION_STATUSES, { message: 'Kies een status.' }),
   signedOn: optionalDate(),
+  stoppedOn: optionalDate(),
   ...contactFields,
 };
-const addRuleIssues = (v: { status: ParticipationStatus; signedOn?: string }, c: z.RefinementCtx) => {
-  for (const [path, message] of Object.entries(participationRuleErrors(v))) c.addIssue({ code: 'custom', path: [path], message });
+/** The status-and-date rules of the service, checked with the field formats so every problem shows at once. */
+const addRuleIssues = (today: string) => (v: { status: ParticipationStatus; signedOn?: string; stoppedOn?: string }, c: z.RefinementCtx) => {
+  for (const [path, message] of Object.entries(participationRuleErrors(v, { today }))) c.addIssue({ code: 'custom', path: [path], message });
 };
-const createSchema = z.object({ municipalityId: idField('Kies een gemeente.'), ...officialFields }).superRefine(addRuleIssues);
-const officialSchema = z.object(officialFields).superRefine(addRuleIssues);
+const createSchema = (now: Date) => z.object({ municipalityId: idField('Kies een gemeente.'), ...officialFields }).superRefine(addRuleIssues(amsterdamDate(now)));
+const officialSchema = (now: Date) => z.object(officialFields).superRefine(addRuleIssues(amsterdamDate(now)));
 const contactSchema = z.object(contactFields);
 const jointSchema = z.object({ name: requiredText('de naam', 200), primaryMunicipalityId: idField('Kies de hoofdgemeente.') });
 
@@ -161,7 +177,7 @@ export async function participationRoutes(app: FastifyInstance) {
       { key: 'municipality', label: 'Gemeente', sortable: true, render: (r) => <Link href={`${PARTICIPATIONS}/${r.id}`}>{r.municipalityName}</Link> },
       { key: 'cbsCode', label: 'CBS-code', sortable: true, render: (r) => r.cbsCode },
       { key: 'province', label: 'Provincie', sortable: true, render: (r) => r.provinceName },
-      { key: 'status', label: 'Status', sortable: true, render: (r) => statusText(r.status) },
+      { key: 'status', label: 'Status', sortable: true, render: (r) => participationStatusText(r, nlDate) },
       { key: 'signedOn', label: 'Ondertekend op', sortable: true, render: (r) => nlDate(r.signedOn) ?? '—' },
       {
         key: 'jointApproach',
@@ -247,13 +263,19 @@ export async function participationRoutes(app: FastifyInstance) {
       { header: 'cbs_code', required: true, description: 'CBS-gemeentecode, zoals GM0363. Opgeheven gemeenten kunnen niet.' },
       { header: 'status', required: true, description: `Een van: ${PARTICIPATION_STATUSES.map((s) => `${s} (${PARTICIPATION_STATUS_LABELS[s]})`).join(', ')}.` },
       { header: 'signed_on', required: false, description: 'Datum van ondertekening (JJJJ-MM-DD of DD-MM-JJJJ); verplicht bij ondertekend en actief.' },
+      {
+        header: 'stopped_on',
+        required: false,
+        description:
+          'Datum waarop de gemeente is gestopt (JJJJ-MM-DD of DD-MM-JJJJ). Alleen bij status stopped, en dan verplicht als de gemeente had ondertekend; niet in de toekomst en niet vóór signed_on. Doet een gemeente weer mee, laat de cel dan leeg. Een bestand zonder deze kolom laat de geregistreerde stopdatum staan.',
+      },
       { header: 'contact_name', required: false, description: 'Naam van de contactpersoon bij de gemeente.' },
       { header: 'contact_email', required: false, description: 'Zakelijk e-mailadres van de contactpersoon.' },
       { header: 'notes', required: false, description: 'Notities.' },
       { header: 'joint_approach', required: false, description: 'Naam van de gezamenlijke aanpak waar de gemeente aan meedoet; leeg = geen.' },
     ],
     schema: participationImportSchema,
-    checker: (d) => participationImportChecker(d),
+    checker: (d) => participationImportChecker(d, new Date()),
     write: importParticipations,
   });
 
@@ -276,6 +298,7 @@ export async function participationRoutes(app: FastifyInstance) {
             <>
               <SelectField name="status" label={LABELS.status} form={opts.form} options={statusOptions} placeholder="Kies een status" required />
               <TextField name="signedOn" label={LABELS.signedOn} form={opts.form} type="date" hint="Verplicht zodra de vijf pijlers zijn ondertekend." />
+              <TextField name="stoppedOn" label={LABELS.stoppedOn} form={opts.form} type="date" hint={STOPPED_ON_HINT} />
             </>
           )}
           <TextField name="contactName" label={LABELS.contactName} form={opts.form} autocomplete="off" hint="Zodat het programmateam weet wie het aanspreekpunt is." />
@@ -311,10 +334,11 @@ export async function participationRoutes(app: FastifyInstance) {
   app.post(`${PARTICIPATIONS}/nieuw`, async (req, reply) => {
     req.authorize('participation:create');
     const values = formValues(req.body);
-    const parsed = parseForm(createSchema, values);
+    const now = new Date();
+    const parsed = parseForm(createSchema(now), values);
     let errors: FieldErrors = parsed.ok ? {} : parsed.errors;
     if (parsed.ok) {
-      const r = await createParticipation(db, req.auditCtx(), parsed.data);
+      const r = await createParticipation(db, req.auditCtx(), parsed.data, now);
       if (r.ok) {
         reply.flash('success', 'De deelname is geregistreerd.');
         return reply.redirect(`${PARTICIPATIONS}/${r.id}`, 303);
@@ -332,15 +356,28 @@ export async function participationRoutes(app: FastifyInstance) {
     }
     const title = `Deelname van ${row.municipalityName}`;
     const crumbs = [HOME, LIST, { label: row.municipalityName }];
+    const editsOfficial = managesParticipations(p) && can(p, 'participation:update', { municipalityId: row.municipalityId });
     return reply.page({ title }, (ctx) => (
       <Page ctx={ctx} title={title} crumbs={crumbs}>
         <Heading>{title}</Heading>
+        {stopDateMissing(row) && (
+          <Alert kind="warning">
+            De stopdatum ontbreekt. {row.municipalityName} heeft de status {PARTICIPATION_STATUS_LABELS.stopped}, maar zonder de datum waarop de gemeente stopte
+            telt zij in de programmacijfers op geen enkele datum mee, ook niet voor de tijd vanaf de ondertekening op {nlDate(row.signedOn)}.{' '}
+            {editsOfficial ? (
+              <Link href={`${PARTICIPATIONS}/${row.id}/bewerken`}>Vul de stopdatum in</Link>
+            ) : (
+              'Vraag het programmateam de stopdatum in te vullen.'
+            )}
+          </Alert>
+        )}
         <SummaryList
           items={[
             ['Gemeente', <Link href={`${MUNICIPALITIES}/${row.municipalityId}`}>{`${row.municipalityName} (${row.cbsCode})`}</Link>],
             ['Provincie', row.provinceName],
             ['Status', statusText(row.status)],
             ['Vijf pijlers ondertekend op', nlDate(row.signedOn)],
+            ...stoppedOnItems(row),
             ['Gezamenlijke aanpak', row.jointApproachId ? <Link href={`${JOINT}/${row.jointApproachId}`}>{row.jointApproachName}</Link> : 'Nee'],
             ['Hoofdgemeente', row.jointApproachId ? `${row.primaryName} (${row.primaryCbsCode})` : null],
             [LABELS.contactName, row.contactName],
@@ -379,14 +416,18 @@ export async function participationRoutes(app: FastifyInstance) {
       cancel: `${PARTICIPATIONS}/${row.id}`,
       official,
       status,
-      intro: official ? undefined : 'U kunt de contactgegevens en notities bijwerken. Voor een andere status of datum van ondertekening neemt u contact op met het programmateam.',
+      intro: !official
+        ? 'U kunt de contactgegevens en notities bijwerken. Voor een andere status of datum van ondertekening neemt u contact op met het programmateam.'
+        : stopDateMissing(row)
+          ? `${row.municipalityName} heeft de status ${PARTICIPATION_STATUS_LABELS.stopped}, maar de stopdatum ontbreekt. Vul bij "Gestopt op" de datum in waarop de gemeente is gestopt; pas dan telt zij in de programmacijfers mee voor de tijd dat zij deelnam.`
+          : undefined,
     });
 
   app.get(`${PARTICIPATIONS}/:id/bewerken`, async (req, reply) => {
     const { row, official } = await loadForUpdate(req);
     if (row.contactName || row.contactEmail)
       await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'participation', entityId: row.id, details: { fields: ['contactName', 'contactEmail'], form: 'edit' } });
-    const values = { status: row.status, signedOn: row.signedOn ?? '', contactName: row.contactName ?? '', contactEmail: row.contactEmail ?? '', notes: row.notes ?? '' };
+    const values = { status: row.status, signedOn: row.signedOn ?? '', stoppedOn: row.stoppedOn ?? '', contactName: row.contactName ?? '', contactEmail: row.contactEmail ?? '', notes: row.notes ?? '' };
     return editPage(reply, row, official, { values, errors: {} });
   });
 
@@ -395,12 +436,13 @@ export async function participationRoutes(app: FastifyInstance) {
     const values = formValues(req.body);
     const contact = (d: z.infer<typeof contactSchema>) => ({ contactName: d.contactName ?? null, contactEmail: d.contactEmail ?? null, notes: d.notes ?? null });
     // Coordinators: only the contact fields are read; status and date in the body are ignored.
-    const parsed = official ? parseForm(officialSchema, values) : parseForm(contactSchema, values);
+    const now = new Date();
+    const parsed = official ? parseForm(officialSchema(now), values) : parseForm(contactSchema, values);
     let errors: FieldErrors = parsed.ok ? {} : parsed.errors;
     if (parsed.ok) {
-      const d = parsed.data as z.infer<typeof contactSchema> & Partial<z.infer<typeof officialSchema>>;
-      const patch = official ? { status: d.status, signedOn: d.signedOn ?? null, ...contact(d) } : contact(d);
-      const r = await updateParticipation(db, req.auditCtx(), row.id, patch);
+      const d = parsed.data as z.infer<typeof contactSchema> & Partial<z.infer<ReturnType<typeof officialSchema>>>;
+      const patch = official ? { status: d.status, signedOn: d.signedOn ?? null, stoppedOn: d.stoppedOn ?? null, ...contact(d) } : contact(d);
+      const r = await updateParticipation(db, req.auditCtx(), row.id, patch, now);
       if (r.ok) {
         reply.flash('success', 'De deelname is opgeslagen.');
         return reply.redirect(`${PARTICIPATIONS}/${row.id}`, 303);

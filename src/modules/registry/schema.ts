@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, index, integer, pgTable, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { check, date, index, integer, pgTable, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -73,7 +73,11 @@ export const organisations = pgTable(
     contactName: text('contact_name'),
     contactEmail: text('contact_email'),
     contactPhone: text('contact_phone'),
-    /** A local branch of a national organisation (e.g. a supermarket's local store): the national organisation. */
+    /**
+     * A local branch of a national organisation (e.g. a supermarket's local store): the national
+     * organisation, today. The dated history is branch_links (network module); both are written
+     * only by setBranchParent() in src/modules/network/branches-service.ts.
+     */
     parentOrganisationId: integer('parent_organisation_id').references((): AnyPgColumn => organisations.id),
     /** Set when this organisation was merged into another (and soft-deleted): its history lives on there. */
     mergedIntoId: integer('merged_into_id').references((): AnyPgColumn => organisations.id),
@@ -109,6 +113,8 @@ export const participations = pgTable(
       .references(() => municipalities.id),
     status: text('status').notNull(), // see PARTICIPATION_STATUSES
     signedOn: date('signed_on'),
+    /** The date a municipality stopped (status 'stopped'); it took part from signed_on up to, not including, this date. */
+    stoppedOn: date('stopped_on'),
     jointApproachId: integer('joint_approach_id').references(() => jointApproaches.id),
     contactName: text('contact_name'),
     contactEmail: text('contact_email'),
@@ -118,5 +124,6 @@ export const participations = pgTable(
   (t) => [
     uniqueIndex('participations_municipality_uq').on(t.municipalityId).where(sql`deleted_at is null`),
     index('participations_joint_idx').on(t.jointApproachId),
+    check('participations_stopped_ck', sql`stopped_on is null or signed_on is null or stopped_on >= signed_on`),
   ],
 );

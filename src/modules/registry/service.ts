@@ -9,6 +9,7 @@ import type { Db } from '../../platform/db/index.js';
 import { scopeOf, type Principal } from '../../platform/access.js';
 import { audit, type AuditContext } from '../../platform/audit.js';
 import { isIsoDate, normaliseDate } from '../../platform/http/forms.js';
+import { amsterdamDate } from '../../platform/time.js';
 import type { RowProblem } from '../../platform/tabular.js';
 import { jointApproaches, municipalities, neighbourhoods, organisations, participations, provinces } from './schema.js';
 import { PARTICIPATION_STATUSES, PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from './labels.js';
@@ -121,6 +122,7 @@ export async function listMunicipalities(db: Db, p: Principal, f: MunicipalityFi
         participationId: participations.id,
         participationStatus: participations.status,
         signedOn: participations.signedOn,
+        stoppedOn: participations.stoppedOn,
         total: sql<number>`(count(*) over ())::int`,
       })
       .from(municipalities)
@@ -317,8 +319,6 @@ export const statusField = () => z.preprocess(normaliseStatus, z.enum(PARTICIPAT
  * a municipality can stop after showing interest without ever signing.
  */
 export const SIGNED_STATUSES: readonly ParticipationStatus[] = ['signed', 'active'];
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 // ---------------------------------------------------------------------------------------------
 // Municipalities: detail, create, update, delete, merger
@@ -685,6 +685,7 @@ const participationColumns = {
   provinceName: provinces.name,
   status: participations.status,
   signedOn: participations.signedOn,
+  stoppedOn: participations.stoppedOn,
   contactName: participations.contactName,
   contactEmail: participations.contactEmail,
   notes: participations.notes,
@@ -762,23 +763,64 @@ export async function municipalitiesWithoutParticipation(db: Db) {
 export interface ParticipationInput {
   status: ParticipationStatus;
   signedOn?: string | null;
+  /** The day the municipality stopped (status 'stopped' only); it took part up to, not including, this day. */
+  stoppedOn?: string | null;
   contactName?: string | null;
   contactEmail?: string | null;
   notes?: string | null;
 }
 
-/** Rules on status and date that hold for forms and imports alike. */
-export function participationRuleErrors(v: { status?: ParticipationStatus; signedOn?: string | null }): FieldProblems {
+/** The fields the participation rules look at. */
+export interface ParticipationRuleValues {
+  status?: ParticipationStatus;
+  signedOn?: string | null;
+  stoppedOn?: string | null;
+}
+
+/**
+ * Rules on status and dates that hold for forms and imports alike. `today` is the calendar day
+ * in Amsterdam (amsterdamDate(now)); `source` only changes how the messages name the stop-date
+ * field: the form field "Gestopt op" or the file column stopped_on.
+ *
+ * The stop date: a municipality takes part from signedOn up to, not including, stoppedOn. The
+ * programme figures count a stopped municipality only through its stop date, so a municipality
+ * that had signed needs one when it stops; one that rejoins (another status) has its stop date
+ * emptied. A stopped municipality that never signed (only showed interest) may go without.
+ */
+export function participationRuleErrors(v: ParticipationRuleValues, opts: { today?: string; source?: 'form' | 'import' } = {}): FieldProblems {
+  const today = opts.today ?? amsterdamDate(new Date());
+  const inFile = opts.source === 'import';
+  const field = inFile ? 'de cel stopped_on' : 'het veld "Gestopt op"';
+  const stoppedLabel = PARTICIPATION_STATUS_LABELS.stopped;
   const errors: FieldProblems = {};
+  // A date that is not a date gets its own message from the field check; the rules wait for a real one.
+  if ([v.signedOn, v.stoppedOn].some((d) => d && !isIsoDate(d))) return errors;
   if (v.status && SIGNED_STATUSES.includes(v.status) && !v.signedOn) errors.signedOn = 'Vul de datum in waarop de vijf pijlers zijn ondertekend.';
-  if (v.signedOn && v.signedOn > today()) errors.signedOn = 'De datum van ondertekening kan niet in de toekomst liggen.';
+  if (v.signedOn && v.signedOn > today) errors.signedOn = 'De datum van ondertekening kan niet in de toekomst liggen.';
+  if (v.stoppedOn && v.status && v.status !== 'stopped') {
+    errors.stoppedOn =
+      `Een stopdatum hoort alleen bij de status ${stoppedLabel}. Doet de gemeente weer mee? Maak dan ${field} leeg` +
+      `${inFile ? ' (voeg de kolom toe als die ontbreekt)' : ' en sla opnieuw op'}; de oude stopdatum blijft bewaard in het auditlog. ` +
+      `Is de gemeente wel gestopt? Kies dan de status ${stoppedLabel}.`;
+  } else if (v.stoppedOn && v.stoppedOn > today) {
+    errors.stoppedOn = `De stopdatum kan niet in de toekomst liggen. Stopt de gemeente binnenkort? Zet de status dan pas op ${stoppedLabel} vanaf de dag waarop zij is gestopt.`;
+  } else if (v.stoppedOn && v.signedOn && v.stoppedOn < v.signedOn) {
+    errors.stoppedOn =
+      `De stopdatum ligt vóór de datum van ondertekening${inFile ? ` (${v.signedOn})` : ''}. ` +
+      'Een gemeente kan pas stoppen nadat zij de vijf pijlers heeft ondertekend: controleer beide datums.';
+  } else if (v.status === 'stopped' && v.signedOn && !v.stoppedOn) {
+    errors.stoppedOn =
+      `${inFile ? 'Vul in de kolom stopped_on' : 'Vul'} de datum in waarop de gemeente is gestopt${inFile ? ' (voeg de kolom toe als die ontbreekt)' : ''}. ` +
+      'Zonder stopdatum telt de gemeente in de programmacijfers op geen enkele datum mee, ook niet voor de tijd dat zij wel meedeed. ' +
+      'Weet u de precieze dag niet? Neem dan de datum van het besluit of de brief waarin de gemeente dat liet weten.';
+  }
   return errors;
 }
 
-export async function createParticipation(db: Db, ctx: AuditContext, input: ParticipationInput & { municipalityId: number }): Promise<WriteResult> {
+export async function createParticipation(db: Db, ctx: AuditContext, input: ParticipationInput & { municipalityId: number }, now = new Date()): Promise<WriteResult> {
   return db.transaction(async (tx): Promise<WriteResult> => {
     const t = txDb(tx);
-    const errors = participationRuleErrors(input);
+    const errors = participationRuleErrors(input, { today: amsterdamDate(now) });
     const [m] = await t
       .select()
       .from(municipalities)
@@ -794,18 +836,24 @@ export async function createParticipation(db: Db, ctx: AuditContext, input: Part
         municipalityId: m!.id,
         status: input.status,
         signedOn: input.signedOn ?? null,
+        stoppedOn: input.stoppedOn ?? null,
         contactName: input.contactName ?? null,
         contactEmail: input.contactEmail ?? null,
         notes: input.notes ?? null,
       })
       .returning();
-    await audit(t, ctx, { action: 'create', entity: 'participation', entityId: row.id, details: { cbsCode: m!.cbsCode, status: row.status, signedOn: row.signedOn } });
+    await audit(t, ctx, { action: 'create', entity: 'participation', entityId: row.id, details: { cbsCode: m!.cbsCode, status: row.status, signedOn: row.signedOn, stoppedOn: row.stoppedOn } });
     return { ok: true, id: row.id };
   });
 }
 
-/** Updates the given fields (undefined = unchanged). The audit entry names the changed fields; contact values are not copied into it. */
-export async function updateParticipation(db: Db, ctx: AuditContext, id: number, patch: Partial<ParticipationInput>): Promise<WriteResult> {
+/**
+ * Updates the given fields (undefined = unchanged). The audit entry names the changed fields;
+ * contact values are not copied into it. The status-and-date rules are checked only when the
+ * patch touches status or a date, so a coordinator can still update the contact details of an
+ * older stopped record that lacks its stop date.
+ */
+export async function updateParticipation(db: Db, ctx: AuditContext, id: number, patch: Partial<ParticipationInput>, now = new Date()): Promise<WriteResult> {
   return db.transaction(async (tx): Promise<WriteResult> => {
     const t = txDb(tx);
     const [cur] = await t
@@ -814,11 +862,17 @@ export async function updateParticipation(db: Db, ctx: AuditContext, id: number,
       .where(and(eq(participations.id, id), isNull(participations.deletedAt)))
       .for('update');
     if (!cur) return { ok: false, errors: { _form: 'Deze deelname bestaat niet (meer).' } };
-    const next = { status: patch.status ?? (cur.status as ParticipationStatus), signedOn: patch.signedOn !== undefined ? patch.signedOn : cur.signedOn };
-    const errors = participationRuleErrors(next);
-    if (hasErrors(errors)) return { ok: false, errors };
+    if (patch.status !== undefined || patch.signedOn !== undefined || patch.stoppedOn !== undefined) {
+      const next = {
+        status: patch.status ?? (cur.status as ParticipationStatus),
+        signedOn: patch.signedOn !== undefined ? patch.signedOn : cur.signedOn,
+        stoppedOn: patch.stoppedOn !== undefined ? patch.stoppedOn : cur.stoppedOn,
+      };
+      const errors = participationRuleErrors(next, { today: amsterdamDate(now) });
+      if (hasErrors(errors)) return { ok: false, errors };
+    }
     const set: Partial<typeof participations.$inferInsert> = {};
-    for (const k of ['status', 'signedOn', 'contactName', 'contactEmail', 'notes'] as const) {
+    for (const k of ['status', 'signedOn', 'stoppedOn', 'contactName', 'contactEmail', 'notes'] as const) {
       if (patch[k] !== undefined && patch[k] !== cur[k]) (set as Record<string, unknown>)[k] = patch[k];
     }
     if (!Object.keys(set).length) return { ok: true, id };
@@ -830,7 +884,7 @@ export async function updateParticipation(db: Db, ctx: AuditContext, id: number,
       action: 'update',
       entity: 'participation',
       entityId: id,
-      details: { changed: Object.keys(set), status: set.status, signedOn: set.signedOn },
+      details: { changed: Object.keys(set), status: set.status, signedOn: set.signedOn, stoppedOn: set.stoppedOn },
     });
     return { ok: true, id };
   });
@@ -859,28 +913,42 @@ export async function deleteParticipation(db: Db, ctx: AuditContext, id: number)
   });
 }
 
-export const PARTICIPATION_IMPORT_COLUMNS = ['cbs_code', 'status', 'signed_on', 'contact_name', 'contact_email', 'notes', 'joint_approach'] as const;
+export const PARTICIPATION_IMPORT_COLUMNS = ['cbs_code', 'status', 'signed_on', 'stopped_on', 'contact_name', 'contact_email', 'notes', 'joint_approach'] as const;
+
+const IMPORT_RULE_FIELDS: Record<string, string> = { signedOn: 'signed_on', stoppedOn: 'stopped_on' };
+
+/** The participation rules for one import row, with the messages on the file's column names. */
+function participationImportRuleProblems(v: ParticipationRuleValues, today?: string): [field: string, reason: string][] {
+  return Object.entries(participationRuleErrors(v, { today, source: 'import' })).map(([f, reason]) => [IMPORT_RULE_FIELDS[f] ?? f, reason]);
+}
 
 export const participationImportSchema = z
   .object({
     cbs_code: cbsCodeField(),
     status: statusField(),
     signed_on: dateCell(),
+    stopped_on: dateCell(),
     contact_name: cell(z.string().max(200, 'Gebruik hoogstens 200 tekens.')),
     contact_email: cell(z.email('Geen geldig e-mailadres.').max(254, 'Dit e-mailadres is te lang.')),
     notes: cell(z.string().max(2000, 'Gebruik hoogstens 2000 tekens.')),
     joint_approach: cell(z.string().max(200, 'Gebruik hoogstens 200 tekens.')),
   })
   .superRefine((v, c) => {
-    for (const [field, reason] of Object.entries(participationRuleErrors({ status: v.status, signedOn: v.signed_on }))) {
-      c.addIssue({ code: 'custom', path: [field === 'signedOn' ? 'signed_on' : field], message: reason });
+    // A row with both date columns says everything the rules need. Without one of them, the
+    // registered value counts ("a missing column leaves the value"): participationImportChecker
+    // checks the rules then, against the database.
+    if (v.signed_on === undefined || v.stopped_on === undefined) return;
+    for (const [field, reason] of participationImportRuleProblems({ status: v.status, signedOn: v.signed_on, stoppedOn: v.stopped_on })) {
+      c.addIssue({ code: 'custom', path: [field], message: reason });
     }
   });
 export type ParticipationImportRow = z.infer<typeof participationImportSchema>;
 
 /** The per-row check of a participation import against the database and the rest of the file. */
-export async function participationImportChecker(db: Db) {
+export async function participationImportChecker(db: Db, now = new Date()) {
+  const today = amsterdamDate(now);
   const ms = new Map((await db.select().from(municipalities).where(isNull(municipalities.deletedAt))).map((m) => [m.cbsCode, m]));
+  const current = new Map((await db.select().from(participations).where(isNull(participations.deletedAt))).map((p) => [p.municipalityId, p]));
   const byId = new Map([...ms.values()].map((m) => [m.id, m]));
   const joints = await db.select().from(jointApproaches).where(isNull(jointApproaches.deletedAt));
   const jointByName = new Map(joints.map((j) => [j.name.toLowerCase(), j]));
@@ -906,6 +974,21 @@ export async function participationImportChecker(db: Db) {
       if (own && own.name.toLowerCase() !== (row.joint_approach ?? '').toLowerCase())
         out.push({ line, field: 'joint_approach', reason: `${m.name} is hoofdgemeente van "${own.name}" en moet daar lid van blijven.` });
     }
+    if (row.signed_on === undefined || row.stopped_on === undefined) {
+      // A date column is missing: the rules apply to the row as it will be saved (file + register).
+      const cur = m ? current.get(m.id) : undefined;
+      const signedOn = row.signed_on !== undefined ? row.signed_on : (cur?.signedOn ?? null);
+      const stoppedOn = row.stopped_on !== undefined ? row.stopped_on : (cur?.stoppedOn ?? null);
+      for (const [field, reason] of participationImportRuleProblems({ status: row.status, signedOn, stoppedOn }, today)) {
+        const known =
+          field === 'stopped_on' && row.stopped_on === undefined && cur?.stoppedOn
+            ? `In het register staat stopdatum ${cur.stoppedOn}. `
+            : field === 'signed_on' && row.signed_on === undefined && cur?.signedOn
+              ? `In het register staat ondertekend op ${cur.signedOn}. `
+              : '';
+        out.push({ line, field, reason: known + reason });
+      }
+    }
     return out;
   };
 }
@@ -921,6 +1004,7 @@ export async function importParticipations(db: Db, ctx: AuditContext, rows: Part
       const m = ms.get(r.cbs_code)!;
       const set: Partial<typeof participations.$inferInsert> = { status: r.status };
       if (r.signed_on !== undefined) set.signedOn = r.signed_on;
+      if (r.stopped_on !== undefined) set.stoppedOn = r.stopped_on;
       if (r.contact_name !== undefined) set.contactName = r.contact_name;
       if (r.contact_email !== undefined) set.contactEmail = r.contact_email;
       if (r.notes !== undefined) set.notes = r.notes;
