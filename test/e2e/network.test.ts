@@ -407,4 +407,70 @@ describe('network: advisory hours, phases, coalitions, the demand-and-offer boar
     expect(lastMonthMatches.map(nlNumber)).toEqual([after.matches.compare]);
     await admin.done();
   });
+
+  it('the figures follow corrections and ends: a municipality stops, a branch link ends, a mistaken status is corrected', { timeout: 180_000 }, async () => {
+    const admin = await loggedIn(DEMO_ADMIN);
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Amsterdam' });
+    const STOP = '2022-02-15';
+    const DAY_BEFORE = '2022-02-14';
+    const PARTICIPATING = 'Deelnemende gemeenten';
+    const RUNNING = 'Lopende samenwerkingen en pilots';
+    const at = async (date: string, compare: string) => {
+      await admin.visit(`/programmacijfers?datum=${date}&vergelijk=${compare}`);
+      return { participating: await figure(admin, 'Kerncijfers', PARTICIPATING), running: await figure(admin, 'Kerncijfers', RUNNING) };
+    };
+    const before = await at(STOP, DAY_BEFORE);
+
+    // ----- A municipality that stopped: Ede (demo: signed 30 June 2020, stopped 1 April 2023). The team corrects the stop date.
+    await admin.visit('/beheer/deelnames?q=Ede');
+    await admin.clickLink('Ede', { exact: true });
+    await admin.clickLink('Deelname bewerken', { exact: true });
+    const stopped = admin.page.getByLabel(/^Gestopt op/);
+    // A stop before the signing date is refused, with the message at the field and in the summary; nothing is saved.
+    await stopped.fill('2019-01-01');
+    await admin.navigate(() => admin.page.getByRole('button', { name: 'Opslaan', exact: true }).click(), 422);
+    expect(await admin.page.locator('#foutoverzicht').innerText()).toContain('De stopdatum ligt vóór de datum van ondertekening');
+    expect(await admin.page.getByLabel(/^Gestopt op/).inputValue()).toBe('2019-01-01');
+    await admin.page.getByLabel(/^Gestopt op/).fill(STOP);
+    await submit(admin, 'Opslaan');
+    expect(await summary(admin.page.locator('main'), 'Gestopt op')).toBe(nlDate(STOP));
+    // It took part up to, not including, the stop date: one fewer on the stop date, the same the day before.
+    const afterStop = await at(STOP, DAY_BEFORE);
+    expect(afterStop.participating.date).toBe(before.participating.date - 1);
+    expect(afterStop.participating.compare).toBe(before.participating.compare);
+
+    // ----- A branch link that ended: the supermarket's store in Zwolle is no branch any more from the stop date on.
+    await admin.visit('/nationale-coalitie?q=Dagvers');
+    await admin.clickLink(SUPERMARKET, { exact: true });
+    const memberPage = admin.path();
+    await admin.clickLink(/^Ontkoppelen \(.*Zwolle Stadshagen\)$/);
+    expect(await admin.h1()).toMatch(/Zwolle Stadshagen ontkoppelen$/);
+    await admin.page.getByLabel('De organisatie is geen vestiging meer', { exact: true }).check();
+    await admin.page.getByLabel(/^Geen vestiging meer vanaf/).fill(STOP);
+    await submit(admin, 'Ontkoppelen');
+    expect(admin.path()).toBe(memberPage);
+    expect(await flash(admin)).toContain('De vestiging is ontkoppeld.');
+    const history = tableByCaption(admin, /^Huidige en eerdere vestigingen van /).locator('tbody tr').filter({ hasText: 'Zwolle Stadshagen' });
+    expect((await history.locator('td').allInnerTexts()).map((c) => c.trim()).slice(2)).toEqual([nlDate('2019-09-25'), nlDate(STOP)]);
+    expect(await tableByCaption(admin, /^Lokale vestigingen van /).locator('tbody tr').filter({ hasText: 'Zwolle Stadshagen' }).count()).toBe(0);
+
+    // ----- A status recorded by mistake: "Boodschappenmaatjes" did not end on 31 December 2024; the team corrects it.
+    const running = await at(today, '2024-12-30');
+    await admin.visit('/samenwerkingen?q=Boodschappenmaatjes');
+    await admin.clickLink('Boodschappenmaatjes met supermarkten (demo)', { exact: true });
+    const collaboration = admin.path();
+    expect(await summary(admin.page.locator('main'), 'Huidige status')).toBe('Beëindigd');
+    await admin.clickLink(/^Corrigeren \(Beëindigd vanaf 31 december 2024\)$/);
+    // The confirmation button asks once more in the browser ("Ja, verwijderen?"): the team member says OK.
+    admin.page.once('dialog', (d) => void d.accept());
+    await submit(admin, 'Ja, verwijderen');
+    expect(admin.path()).toBe(collaboration);
+    expect(await summary(admin.page.locator('main'), 'Huidige status')).toBe('Project');
+    expect(await tableByCaption(admin, /^Statusgeschiedenis/).locator('tbody tr').filter({ hasText: 'Beëindigd' }).count()).toBe(0);
+    const corrected = await at(today, '2024-12-30');
+    expect(corrected.running.date).toBe(running.running.date + 1);
+    expect(corrected.running.compare).toBe(running.running.compare);
+    await admin.done();
+  });
 });
+
