@@ -5,7 +5,7 @@ import { createTestApp, createUser, seedReference, TestClient, type TestApp } fr
 import { addJointApproach, addParticipation, countRows, lastAudit, municipalityByCode, municipalityId, snapshot } from '../../../test/helpers/registry.js';
 import { auditLog } from '../../platform/db/schema.js';
 import { readTable } from '../../platform/tabular.js';
-import { municipalities } from './schema.js';
+import { municipalities, participations } from './schema.js';
 import { resolveMunicipalityCode } from './service.js';
 
 let t: TestApp;
@@ -418,6 +418,16 @@ describe('provinces', () => {
     const rows = await readTable((await c.get('/beheer/provincies/export?formaat=csv')).rawPayload, 'csv');
     expect(rows).toHaveLength(12);
     expect(rows.find((r) => r.province_code === 'PV24')).toMatchObject({ municipalities: '6', participating: '0' });
+    // "Deelnemend" counts signed or active participations, as the programme figures do: not interest, not a stop.
+    const groningen = rows.find((r) => r.province_code === 'PV20')!.participating;
+    await addParticipation(t.db, 'GM0014', 'interested', null);
+    const stopped = await addParticipation(t.db, 'GM0037', 'stopped', '2020-01-15');
+    await t.db.update(participations).set({ stoppedOn: '2022-01-01' }).where(eq(participations.id, stopped.id));
+    const after = await readTable((await c.get('/beheer/provincies/export?formaat=csv')).rawPayload, 'csv');
+    expect(after.find((r) => r.province_code === 'PV20')!.participating).toBe(groningen);
+    await addParticipation(t.db, 'GM0047', 'signed', '2021-02-01');
+    const signed = await readTable((await c.get('/beheer/provincies/export?formaat=csv')).rawPayload, 'csv');
+    expect(Number(signed.find((r) => r.province_code === 'PV20')!.participating)).toBe(Number(groningen) + 1);
     const coord = await (await as('coord@test.example')).get('/beheer/provincies');
     expect(coord.statusCode).toBe(200);
   });

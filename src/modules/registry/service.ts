@@ -512,7 +512,8 @@ export async function listProvincesWithCounts(db: Db, p: Principal) {
       code: provinces.code,
       name: provinces.name,
       municipalities: sql<number>`count(${municipalities.id})::int`,
-      participating: sql<number>`count(${participations.id})::int`,
+      // Participating as in the programme figures: the five pillars signed (signed or active), not interested or stopped.
+      participating: sql<number>`(count(${participations.id}) filter (where ${participations.status} in ('signed', 'active')))::int`,
     })
     .from(provinces)
     .leftJoin(municipalities, and(eq(municipalities.provinceId, provinces.id), isNull(municipalities.deletedAt), isNull(municipalities.validTo), scope))
