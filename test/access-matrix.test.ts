@@ -350,6 +350,8 @@ const EXPECTED: Record<string, Rule> = {
   'POST /coalities/:cbsCode': COALITION_A,
   'GET /coalities/:cbsCode/bewerken': COALITION_A,
   'POST /coalities/:cbsCode/bewerken': COALITION_A,
+  'GET /coalities/:cbsCode/gezamenlijk': ADMIN, // joint approaches are the programme team's
+  'POST /coalities/:cbsCode/gezamenlijk': ADMIN,
   'GET /coalities/:cbsCode/fase': COALITION_A,
   'POST /coalities/:cbsCode/fase': COALITION_A,
   'GET /coalities/:cbsCode/fase/:id/verwijderen': COALITION_A,

@@ -453,6 +453,59 @@ async function lockCoalition(t: Db, id: number) {
 }
 
 /**
+ * Whether the coalition of a primary municipality can become the one coalition of its joint
+ * approach, and why not (Dutch, for the page). The conversion is for the programme team, which
+ * manages joint approaches: it widens the coalition to every member municipality.
+ */
+export async function jointConversionCheck(db: Db, c: Coalition): Promise<{ ok: true; joint: NonNullable<Awaited<ReturnType<typeof jointApproachOf>>> } | { ok: false; reason: string }> {
+  if (c.jointApproachId) return { ok: false, reason: `${c.name} is al de coalitie van een gezamenlijke aanpak.` };
+  const j = await jointApproachOf(db, c.municipalityId);
+  if (!j) return { ok: false, reason: 'De gemeente van deze coalitie neemt niet deel aan een gezamenlijke aanpak. Leg die eerst vast bij de deelnames.' };
+  if (j.primaryMunicipalityId !== c.municipalityId)
+    return { ok: false, reason: `Alleen de coalitie van de hoofdgemeente ${j.primaryName} kan de coalitie van de gezamenlijke aanpak "${j.name}" worden.` };
+  const [other] = await db
+    .select({ name: coalitions.name })
+    .from(coalitions)
+    .where(and(eq(coalitions.jointApproachId, j.id), isNull(coalitions.deletedAt)));
+  if (other) return { ok: false, reason: `De gezamenlijke aanpak "${j.name}" heeft al een coalitie: ${other.name}.` };
+  const own = await db
+    .select({ name: municipalities.name })
+    .from(participations)
+    .innerJoin(coalitions, and(eq(coalitions.municipalityId, participations.municipalityId), isNull(coalitions.deletedAt)))
+    .innerJoin(municipalities, eq(municipalities.id, participations.municipalityId))
+    .where(and(eq(participations.jointApproachId, j.id), isNull(participations.deletedAt), ne(participations.municipalityId, c.municipalityId)))
+    .orderBy(asc(municipalities.name));
+  if (own.length)
+    return {
+      ok: false,
+      reason: `${own.map((o) => o.name).join(', ')} ${own.length === 1 ? 'heeft' : 'hebben'} nog een eigen lokale coalitie. Een gemeente hoort bij één coalitie: verwijder of beëindig die eerst, of haal de gemeente uit de gezamenlijke aanpak.`,
+    };
+  return { ok: true, joint: j };
+}
+
+/**
+ * Turns the coalition of a primary municipality into the coalition of its joint approach
+ * (coalitions.joint_approach_id), optionally under a new name. Its stages and members, with
+ * their dates, stay as they are: the history is the same coalition's. Audit-logged.
+ */
+export async function convertToJointCoalition(db: Db, actx: AuditContext, c: Coalition, name: string): Promise<SaveResult> {
+  return db.transaction(async (raw): Promise<SaveResult> => {
+    const t = tx(raw);
+    const [cur] = await t
+      .select()
+      .from(coalitions)
+      .where(and(eq(coalitions.id, c.id), isNull(coalitions.deletedAt)))
+      .for('update');
+    if (!cur) return { ok: false, errors: { _form: 'Deze coalitie bestaat niet (meer).' } };
+    const check = await jointConversionCheck(t, cur);
+    if (!check.ok) return { ok: false, errors: { _form: check.reason } };
+    await t.update(coalitions).set({ jointApproachId: check.joint.id, name, updatedAt: new Date() }).where(eq(coalitions.id, c.id));
+    await audit(t, actx, { action: 'update', entity: 'coalition', entityId: c.id, details: { change: 'joint_approach', jointApproachId: check.joint.id, name, previousName: cur.name } });
+    return { ok: true, id: c.id };
+  });
+}
+
+/**
  * Creates the coalition of a municipality, or (with `joint`) the one coalition of its joint
  * approach, anchored at the approach's primary municipality. The first stage row comes with it.
  */

@@ -424,6 +424,53 @@ describe('a joint approach has one coalition', () => {
   });
 });
 
+describe('turning the primary municipality\'s coalition into the coalition of its joint approach', () => {
+  it('is for the programme team, refused while a member municipality has its own coalition, and keeps the history', async () => {
+    const enschede = await municipalityId(t.db, 'GM0153');
+    const hengelo = await municipalityId(t.db, 'GM0164');
+    const [own] = await t.db.insert(coalitions).values({ name: 'Enschede tegen eenzaamheid', municipalityId: enschede }).returning();
+    await t.db.insert(coalitionStages).values({ coalitionId: own.id, stage: 'active', fromDate: '2020-04-01' });
+    const [hengeloOwn] = await t.db.insert(coalitions).values({ name: 'Hengelo tegen eenzaamheid', municipalityId: hengelo }).returning();
+    await addJointApproach(t.db, 'Twente samen', 'GM0153', ['GM0164']);
+    await createUser(t.db, 'coord.enschede@test.example', [{ role: 'municipality_coordinator', municipalityId: enschede }]);
+    await createUser(t.db, 'coord.hengelo@test.example', [{ role: 'municipality_coordinator', municipalityId: hengelo }]);
+    const admin = await client('admin@test.example');
+    const coordinator = await client('coord.enschede@test.example');
+    // The coordinator may maintain the coalition, not widen it to other municipalities.
+    expect((await coordinator.get('/coalities/GM0153')).body).not.toContain('/coalities/GM0153/gezamenlijk');
+    expect((await coordinator.get('/coalities/GM0153/gezamenlijk')).statusCode).toBe(403);
+    expect((await coordinator.post('/coalities/GM0153/gezamenlijk', { name: 'Twente' })).statusCode).toBe(403);
+    // Hengelo still has a coalition of its own: refused, named, nothing changes.
+    expect((await admin.get('/coalities/GM0153')).body).not.toContain('/coalities/GM0153/gezamenlijk');
+    const refused = await admin.post('/coalities/GM0153/gezamenlijk', { name: 'Twente samen tegen eenzaamheid' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Hengelo (O.) heeft nog een eigen lokale coalitie');
+    expect((await t.db.select().from(coalitions).where(eq(coalitions.id, own.id)))[0]).toMatchObject({ jointApproachId: null, name: 'Enschede tegen eenzaamheid' });
+    // A member's coalition cannot become the joint one; only the primary's can.
+    expect((await admin.post('/coalities/GM0164/gezamenlijk', { name: 'X' })).body).toContain('Alleen de coalitie van de hoofdgemeente Enschede');
+    await t.db.update(coalitions).set({ deletedAt: new Date() }).where(eq(coalitions.id, hengeloOwn.id));
+    // Now it can: an empty name is refused first, then the conversion keeps stages and dates.
+    const page = await admin.get('/coalities/GM0153');
+    expect(page.body).toContain('href="/coalities/GM0153/gezamenlijk"');
+    const form = await admin.get('/coalities/GM0153/gezamenlijk');
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('value="Lokale coalitie Twente samen"');
+    expect((await admin.post('/coalities/GM0153/gezamenlijk', { name: ' ' })).statusCode).toBe(422);
+    const res = await admin.post('/coalities/GM0153/gezamenlijk', { name: 'Twente samen tegen eenzaamheid' });
+    expect(res.statusCode).toBe(303);
+    const [converted] = await t.db.select().from(coalitions).where(eq(coalitions.id, own.id));
+    expect(converted.name).toBe('Twente samen tegen eenzaamheid');
+    expect(converted.jointApproachId).not.toBeNull();
+    expect((await t.db.select().from(coalitionStages).where(eq(coalitionStages.coalitionId, own.id))).map((x) => [x.stage, x.fromDate])).toEqual([['active', '2020-04-01']]);
+    expect((await lastAudit('coalition', 'update')).details).toMatchObject({ change: 'joint_approach', previousName: 'Enschede tegen eenzaamheid' });
+    // Hengelo's coordinator now opens the same coalition from Hengelo's page; a second conversion is refused.
+    const fromHengelo = await (await client('coord.hengelo@test.example')).get('/coalities/GM0164');
+    expect(fromHengelo.body).toContain('Twente samen tegen eenzaamheid');
+    expect(fromHengelo.body).toContain('Actief');
+    expect((await admin.post('/coalities/GM0153/gezamenlijk', { name: 'Opnieuw' })).body).toContain('is al de coalitie van een gezamenlijke aanpak');
+  });
+});
+
 describe('demo data', () => {
   it('seeds coalitions with histories and the National Coalition, reproducibly and only once', async () => {
     const { createTestDatabase } = await import('../../../test/helpers/db.js');

@@ -80,6 +80,8 @@ import {
   type DuplicateOrganisation,
   type MemberRow,
   type MunicipalityBrief,
+  convertToJointCoalition,
+  jointConversionCheck,
 } from './coalitions-service.js';
 
 /**
@@ -362,7 +364,9 @@ export async function coalitionRoutes(app: FastifyInstance) {
       await audit(db, req.auditCtx(), { action: 'read_personal', entity: 'coalition', entityId: c.id, details: { fields: ['memberContact'], members: withContact.map((x) => x.id) } });
     }
     const editable = can(p, 'coalition:update', { municipalityId: m.id });
-    return reply.page({ title: c.name }, (ctx) => <CoalitionPage ctx={ctx} d={d} base={base} editable={editable} viewer={p} />);
+    // Joint approaches are the programme team's (participation:create): only they turn a coalition into a joint one.
+    const convertible = can(p, 'participation:create') && !c.jointApproachId && (await jointConversionCheck(db, c)).ok;
+    return reply.page({ title: c.name }, (ctx) => <CoalitionPage ctx={ctx} d={d} base={base} editable={editable} viewer={p} convertible={convertible} />);
   });
 
   app.post(`${COALITIONS}/:cbsCode`, async (req, reply) => {
@@ -425,7 +429,7 @@ export async function coalitionRoutes(app: FastifyInstance) {
     );
   }
 
-  function CoalitionPage({ ctx, d, base, editable, viewer }: { ctx: PageContext; d: CoalitionDetail; base: string; editable: boolean; viewer: Principal }) {
+  function CoalitionPage({ ctx, d, base, editable, viewer, convertible }: { ctx: PageContext; d: CoalitionDetail; base: string; editable: boolean; viewer: Principal; convertible: boolean }) {
     const c = d.coalition;
     const stageColumns: Column<CoalitionDetail['stages'][number]>[] = [
       { key: 'stage', label: 'Fase', render: (s) => stageLabel(s.stage) },
@@ -535,6 +539,7 @@ export async function coalitionRoutes(app: FastifyInstance) {
             </ButtonLink>
             <ButtonLink href={`${base}/fase`}>Fase wijzigen</ButtonLink>
             <ButtonLink href={`${base}/bewerken`}>Naam en omschrijving wijzigen</ButtonLink>
+            {convertible && <ButtonLink href={`${base}/gezamenlijk`}>Coalitie van de gezamenlijke aanpak maken</ButtonLink>}
           </p>
         )}
         <Heading level={2}>Huidige leden</Heading>
@@ -576,6 +581,61 @@ export async function coalitionRoutes(app: FastifyInstance) {
     if (!parsed.ok) return editPage(reply, c, base, { values, errors: parsed.errors }, 422);
     await updateCoalition(db, req.auditCtx(), c, parsed.data);
     reply.flash('success', 'De wijzigingen zijn opgeslagen.');
+    return reply.redirect(base, 303);
+  });
+
+  /* ---------------------------------------------- conversion to a joint coalition ---------- */
+
+  async function loadConvertible(req: FastifyRequest) {
+    const r = await loadForUpdate(req);
+    req.authorize('participation:create');
+    return r;
+  }
+
+  const jointPage = async (reply: FastifyReply, c: Coalition, base: string, form: FormState, status = 200) => {
+    const check = await jointConversionCheck(db, c);
+    const title = 'Coalitie van de gezamenlijke aanpak maken';
+    const members = check.ok ? await coalitionMunicipalities(db, { municipalityId: c.municipalityId, jointApproachId: check.joint.id }) : [];
+    return reply.page({ title, status }, (ctx) => (
+      <FormPage ctx={ctx} title={title} crumbs={crumbsFor(c, base, c.name, 'Gezamenlijke aanpak')} errors={form.errors}>
+        {!check.ok ? (
+          <>
+            <Alert kind="warning">Dit kan nu niet: {check.reason}</Alert>
+            <p>
+              <Link href={base}>Terug naar de coalitie</Link>
+            </p>
+          </>
+        ) : (
+          <>
+            <P>
+              {c.name} wordt de ene lokale coalitie van de gezamenlijke aanpak <strong>{check.joint.name}</strong>: {members.map((x) => x.name).join(', ')}. De fasen
+              en de leden blijven staan met hun data; de geschiedenis is die van dezelfde coalitie. Daarna kunnen de coördinatoren en adviseurs van al deze
+              gemeenten de coalitie openen en bijhouden. De wijziging wordt vastgelegd in het auditlog.
+            </P>
+            <form method="post" action={`${base}/gezamenlijk`} novalidate class="form">
+              <CsrfField token={ctx.csrfToken} />
+              <TextField name="name" label={LABELS.name} form={form} required hint="U kunt de naam meteen aanpassen aan de gezamenlijke aanpak." />
+              <FormActions submit="Coalitie van de gezamenlijke aanpak maken" cancel={base} />
+            </form>
+          </>
+        )}
+      </FormPage>
+    ));
+  };
+
+  app.get(`${COALITIONS}/:cbsCode/gezamenlijk`, async (req, reply) => {
+    const { c, base } = await loadConvertible(req);
+    const check = await jointConversionCheck(db, c);
+    return jointPage(reply, c, base, { values: { name: check.ok ? `Lokale coalitie ${check.joint.name}` : c.name }, errors: {} });
+  });
+
+  app.post(`${COALITIONS}/:cbsCode/gezamenlijk`, async (req, reply) => {
+    const { c, base } = await loadConvertible(req);
+    const values = formValues(req.body);
+    const parsed = parseForm(coalitionEditSchema.pick({ name: true }), values);
+    const result = parsed.ok ? await convertToJointCoalition(db, req.auditCtx(), c, parsed.data.name) : parsed;
+    if (!result.ok) return jointPage(reply, c, base, { values, errors: result.errors }, 422);
+    reply.flash('success', 'De coalitie is nu de coalitie van de gezamenlijke aanpak.');
     return reply.redirect(base, 303);
   });
 
