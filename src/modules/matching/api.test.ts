@@ -7,7 +7,7 @@ import { users } from '../../platform/db/schema.js';
 import { addDays } from './posts-service.js';
 import { boardInterests, boardMatches, boardMessages, boardPosts } from './schema.js';
 import { seedBoardDemo } from './demo.js';
-import { as, insertPost, setupBoard, today, type BoardSetup } from './test-setup.js';
+import { as, insertPost, setupBoard, today, type BoardSetup } from '../../../test/helpers/board.js';
 
 /** The board's JSON API (session users only; API keys 403) and the demo seed. */
 

@@ -4,7 +4,7 @@ import { createTestApp, TestClient, type TestApp } from '../../../test/helpers/a
 import { addDays } from './posts-service.js';
 import { boardMatches, boardMessages, boardPosts } from './schema.js';
 import { searchPosts } from './search.js';
-import { as, countPosts, insertPost, lastAudit, mailsTo, postForm, setupBoard, today, type BoardSetup } from './test-setup.js';
+import { as, countPosts, insertPost, lastAudit, mailsTo, postForm, setupBoard, today, type BoardSetup } from '../../../test/helpers/board.js';
 
 /**
  * The demand-and-offer board: the done-when journey (a national member posts an offer, a

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { outbox } from '../../platform/db/schema.js';
 import { boardInterests, boardNotifications } from './schema.js';
 import { notifyInterests } from './interests-service.js';
-import { as, lastAudit, postForm, setupBoard, today, type BoardSetup } from './test-setup.js';
+import { as, lastAudit, postForm, setupBoard, today, type BoardSetup } from '../../../test/helpers/board.js';
 
 /**
  * Saved interests: the notification of a new matching post goes once to each interested user —

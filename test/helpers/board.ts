@@ -1,12 +1,12 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { createUser, seedReference, TestClient, type TestApp } from '../../../test/helpers/app.js';
-import { municipalityId } from '../../../test/helpers/registry.js';
-import { auditLog, outbox } from '../../platform/db/schema.js';
-import { amsterdamDate } from '../../platform/time.js';
-import { organisations } from '../registry/schema.js';
-import { coalitions } from '../network/schema.js';
-import { addDays } from './posts-service.js';
-import { boardPosts } from './schema.js';
+import { createUser, seedReference, TestClient, type TestApp } from './app.js';
+import { municipalityId } from './registry.js';
+import { auditLog, outbox } from '../../src/platform/db/schema.js';
+import { amsterdamDate } from '../../src/platform/time.js';
+import { organisations } from '../../src/modules/registry/schema.js';
+import { coalitions } from '../../src/modules/network/schema.js';
+import { addDays } from '../../src/modules/matching/posts-service.js';
+import { boardPosts } from '../../src/modules/matching/schema.js';
 
 /** Test data for the board's integration tests (shared by the *.test.ts files of this module). */
 
