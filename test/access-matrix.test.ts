@@ -339,6 +339,11 @@ const EXPECTED: Record<string, Rule> = {
   'POST /beheer/privacyverzoeken/inzage': ADMIN,
   'POST /beheer/privacyverzoeken/export.json': ADMIN,
   'POST /beheer/privacyverzoeken/verwijderen': ADMIN,
+  'GET /beheer/privacyverzoeken/netwerk': ADMIN,
+  'POST /beheer/privacyverzoeken/netwerk': ADMIN,
+  'POST /beheer/privacyverzoeken/netwerk/inzage': ADMIN,
+  'POST /beheer/privacyverzoeken/netwerk/export.json': ADMIN,
+  'POST /beheer/privacyverzoeken/netwerk/verwijderen': ADMIN,
 
   // Local coalitions (issue 5): the list in one's own scope; a municipality's coalition for its
   // coordinator and assigned advisor (outside the scope 404, nothing leaks).

@@ -160,7 +160,9 @@ export type Action =
   | 'network:figures'
   /** Imports of National Coalition and coalition members; merging organisations (programme team). */
   | 'network:import'
-  | 'organisation:merge';
+  | 'organisation:merge'
+  /** Network and board: a data subject's rights request about contact persons and users: export or erase (programme team). */
+  | 'network:privacy';
 
 /** The scope of the record acted on. Omit for list/create-level checks. */
 export interface Resource {

@@ -472,5 +472,45 @@ describe('network: advisory hours, phases, coalitions, the demand-and-offer boar
     expect(corrected.running.compare).toBe(running.running.compare);
     await admin.done();
   });
+
+  it('a business contact asks to be erased: the programme team finds, shows and erases their data', { timeout: 120_000 }, async () => {
+    const admin = await loggedIn(DEMO_ADMIN);
+    await admin.visit('/contactpersonen');
+    const first = tableByCaption(admin, /^Contactpersonen/).locator('tbody tr').first().locator('a').first();
+    const name = (await first.innerText()).trim();
+    await admin.navigate(() => first.click());
+    const personPage = admin.path();
+    const email = await summary(admin.page.locator('main'), 'E-mailadres');
+    expect(email).toMatch(/@.+\.example\.nl$/);
+
+    await admin.visit('/beheer/privacyverzoeken/netwerk');
+    expect(await admin.h1()).toMatch(/Privacyverzoeken/);
+    await admin.page.getByLabel(/^E-mailadres/).fill(email.toUpperCase()); // case does not matter
+    await submit(admin, 'Zoeken op e-mailadres');
+    const found = admin.page.locator('main input[type="checkbox"]');
+    expect(await found.count()).toBeGreaterThan(0);
+    expect(await admin.page.locator('main').innerText()).toContain(name);
+    for (const box of await found.all()) await box.check();
+    await submit(admin, 'Gegevens bekijken');
+    expect(await admin.page.locator('main').innerText()).toContain(email);
+
+    // Back to the search, tick the findings again and erase them after the confirmation.
+    await admin.visit('/beheer/privacyverzoeken/netwerk');
+    await admin.page.getByLabel(/^E-mailadres/).fill(email);
+    await submit(admin, 'Zoeken op e-mailadres');
+    for (const box of await admin.page.locator('main input[type="checkbox"]').all()) await box.check();
+    await submit(admin, 'Gegevens verwijderen…');
+    // Without the confirmation nothing happens.
+    await admin.navigate(() => admin.page.getByRole('button', { name: 'Definitief verwijderen', exact: true }).click(), 422);
+    await admin.page.locator('main input[name="bevestiging"]').check();
+    await submit(admin, 'Definitief verwijderen');
+    // The person is gone from the contact persons (demo names repeat, so by the page), and a new search finds nothing any more.
+    await admin.visit(personPage, 404);
+    await admin.visit('/beheer/privacyverzoeken/netwerk');
+    await admin.page.getByLabel(/^E-mailadres/).fill(email);
+    await submit(admin, 'Zoeken op e-mailadres');
+    expect(await admin.page.locator('main input[type="checkbox"]').count()).toBe(0);
+    await admin.done();
+  });
 });
 

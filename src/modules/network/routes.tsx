@@ -8,6 +8,7 @@ import { collaborationRoutes } from './collaborations.js';
 import { networkImportRoutes } from './imports.js';
 import { mergeRoutes } from './merge.js';
 import { figuresRoutes } from './figures.js';
+import { networkRightsRoutes } from './rights.js';
 
 /** Screens of the programme's network (issue 5): one sub-plugin per part. The API is in api.ts. */
 export async function networkRoutes(app: FastifyInstance) {
@@ -20,4 +21,5 @@ export async function networkRoutes(app: FastifyInstance) {
   await app.register(networkImportRoutes);
   await app.register(mergeRoutes);
   await app.register(figuresRoutes);
+  await app.register(networkRightsRoutes);
 }

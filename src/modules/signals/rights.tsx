@@ -240,6 +240,10 @@ function SearchPage({ ctx, form, found, query, selected, oldKey }: { ctx: PageCo
     <Page ctx={ctx} title={TITLE} crumbs={[...CRUMBS.slice(0, 1), { label: 'Privacyverzoeken' }]}>
       <Heading>{TITLE}</Heading>
       <P>
+        Gaat het verzoek niet over een signaal maar over het netwerk of een account?{' '}
+        <Link href={`${BASE}/netwerk`}>Privacyverzoeken over contactpersonen, coalitieleden en vraag en aanbod</Link>
+      </P>
+      <P>
         Vraagt iemand welke gegevens we over hem of haar hebben in het signaalpunt, of vraagt iemand die gegevens te verwijderen? Zoek hier de signalen van die persoon.
         Controleer eerst wie het verzoek doet (bijvoorbeeld met een kopie van een legitimatiebewijs zonder BSN, of door terug te bellen). Elke zoekopdracht, inzage en
         verwijdering wordt vastgelegd in het auditlog.
