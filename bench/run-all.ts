@@ -156,7 +156,7 @@ bench/network.ts runs the app as \`serve\` with demo data on an embedded Postgre
 SQL (bench/network-data.ts, fixed seed): **${d.contactMoments} contact moments** (${d.mainMoments} of them for Utrecht, each with one or
 two organisations), **${d.posts} board posts** (${d.openPosts} open and not expired; titles and descriptions composed from Dutch
 phrases, so a common word such as "vrijwilligers" matches thousands of posts), ${d.matches} matches, ${d.coalitions} coalitions with dated
-stages and ${d.coalitionMembers} memberships, ${d.nationalMembers} National Coalition members with local branches, ${d.collaborations}
+stages and ${d.coalitionMembers} memberships, ${d.nationalMembers} National Coalition members with local branches (dated branch links, every 25th one ended), ${d.collaborations}
 collaborations with status histories. Each page is requested ${n.timeline[0]?.requests ?? 0} times one after the other after a warm-up:
 the timeline as Utrecht's demo advisor, the board as the demo partner, the figures as the programme team.
 

@@ -50,6 +50,21 @@ export async function setBranchParent(
   details: Record<string, unknown> = {},
 ): Promise<BranchResult> {
   if (parentId === organisationId) return { ok: false, error: 'Een organisatie kan geen vestiging van zichzelf zijn.' };
+  if (parentId != null) {
+    // One parent at a time, also in the past: a new link cannot begin while an earlier (ended) one still held.
+    const [ended] = await t
+      .select({ unlinkedOn: branchLinks.unlinkedOn, parent: organisations.name })
+      .from(branchLinks)
+      .innerJoin(organisations, eq(organisations.id, branchLinks.parentOrganisationId))
+      .where(and(eq(branchLinks.organisationId, organisationId), isNull(branchLinks.deletedAt), sql`${branchLinks.unlinkedOn} > ${date}`))
+      .orderBy(desc(branchLinks.unlinkedOn))
+      .limit(1);
+    if (ended)
+      return {
+        ok: false,
+        error: `Tot ${nlDate(ended.unlinkedOn!)} was de organisatie een vestiging van ${ended.parent}. Kies ${nlDate(ended.unlinkedOn!)} of een latere datum, of corrigeer die eerdere koppeling als die onjuist was.`,
+      };
+  }
   const open = await openLink(t, organisationId);
   if (open && open.parentOrganisationId === parentId) return { ok: true };
   if (open) {

@@ -452,6 +452,12 @@ async function lockCoalition(t: Db, id: number) {
   return c ?? null;
 }
 
+/** Locks the row of the joint approach `municipalityId` takes part in, if any (in the caller's transaction). */
+async function lockJointApproachOf(t: Db, municipalityId: number): Promise<void> {
+  const j = await jointApproachOf(t, municipalityId);
+  if (j) await t.select({ id: jointApproaches.id }).from(jointApproaches).where(eq(jointApproaches.id, j.id)).for('update');
+}
+
 /**
  * Whether the coalition of a primary municipality can become the one coalition of its joint
  * approach, and why not (Dutch, for the page). The conversion is for the programme team, which
@@ -497,6 +503,8 @@ export async function convertToJointCoalition(db: Db, actx: AuditContext, c: Coa
       .where(and(eq(coalitions.id, c.id), isNull(coalitions.deletedAt)))
       .for('update');
     if (!cur) return { ok: false, errors: { _form: 'Deze coalitie bestaat niet (meer).' } };
+    // The joint approach's row serialises this with createCoalition() for any of its municipalities.
+    await lockJointApproachOf(t, cur.municipalityId);
     const check = await jointConversionCheck(t, cur);
     if (!check.ok) return { ok: false, errors: { _form: check.reason } };
     await t.update(coalitions).set({ jointApproachId: check.joint.id, name, updatedAt: new Date() }).where(eq(coalitions.id, c.id));
@@ -521,6 +529,8 @@ export async function createCoalition(db: Db, actx: AuditContext, municipalityId
         .where(and(eq(municipalities.id, municipalityId), isNull(municipalities.deletedAt)))
         .for('update');
       if (!m) return { ok: false, errors: { _form: 'Deze gemeente bestaat niet (meer).' } };
+      // A member of a joint approach: one coalition per approach (see convertToJointCoalition), so lock the approach.
+      await lockJointApproachOf(t, m.id);
       if (m.validTo) errors._form = `${m.name} is opgeheven per ${nlDate(m.validTo)}. Leg de coalitie vast bij de huidige gemeente.`;
       if (await coalitionOfMunicipality(t, m.id)) errors._form = `${m.name} heeft al een lokale coalitie.`;
       let anchor = m.id;

@@ -162,6 +162,19 @@ export async function membershipProblem(db: Db, keep: MergeOrganisation, dup: Me
     const one = res.rows.length === 1;
     return `${keep.name} en ${dup.name} zijn in (een deel van) dezelfde periode allebei lid van ${one ? 'de lokale coalitie' : 'de lokale coalities'} ${names}. Na het samenvoegen zou de organisatie daar twee keer tegelijk lid zijn. Maak dat eerst in orde op de coalitiepagina: verwijder het dubbel ingevoerde lidmaatschap, of beëindig een van beide. Voeg daarna samen.`;
   }
+  // Dated branch links: the kept organisation would be a branch of two national organisations at once.
+  const links = await db.execute<{ a: string; b: string }>(sql`
+    select pk.name as a, pd.name as b
+      from branch_links kl join branch_links dl on dl.organisation_id = ${dup.id}
+      join organisations pk on pk.id = kl.parent_organisation_id
+      join organisations pd on pd.id = dl.parent_organisation_id
+     where kl.organisation_id = ${keep.id} and kl.deleted_at is null and dl.deleted_at is null
+       and kl.parent_organisation_id <> dl.parent_organisation_id
+       and kl.parent_organisation_id <> ${dup.id} and dl.parent_organisation_id <> ${keep.id}
+       and daterange(kl.linked_on, kl.unlinked_on) && daterange(dl.linked_on, dl.unlinked_on)
+     limit 1`);
+  if (links.rows[0])
+    return `${keep.name} en ${dup.name} waren in dezelfde periode vestiging van twee verschillende landelijke organisaties (${links.rows[0].a} en ${links.rows[0].b}). Corrigeer eerst de onjuiste koppeling bij dat lid van de Nationale Coalitie, en voeg daarna samen.`;
   return null;
 }
 
@@ -247,8 +260,8 @@ export async function mergeOrganisations(db: Db, actx: AuditContext, keepId: num
           on conflict do nothing`);
     await run('contact_moment_organisations.organisation_id', sql`delete from contact_moment_organisations where organisation_id = ${d}`);
     // The same partner twice in one collaboration, or the same role twice for a user, is noise: drop those.
-    await t.execute(sql`delete from collaboration_partners cp where cp.organisation_id = ${d}
-      and exists (select 1 from collaboration_partners o where o.collaboration_id = cp.collaboration_id and o.organisation_id = ${k})`);
+    await t.execute(sql`delete from collaboration_partners cp where cp.organisation_id = ${d} and cp.deleted_at is null
+      and exists (select 1 from collaboration_partners o where o.collaboration_id = cp.collaboration_id and o.organisation_id = ${k} and o.deleted_at is null)`);
     await t.execute(sql`delete from user_roles ur where ur.organisation_id = ${d}
       and exists (select 1 from user_roles o where o.user_id = ur.user_id and o.role = ur.role and o.organisation_id = ${k}
                   and o.municipality_id is not distinct from ur.municipality_id)`);

@@ -361,4 +361,39 @@ describe('merging is refused when the memberships would not fit together', () =>
        where o.deleted_at is null and o.parent_organisation_id is distinct from bl.parent_organisation_id`);
     expect(drift.rows).toEqual([]);
   });
+
+  it('a partner removed from a collaboration on one side does not make the other side's current partnership disappear', async () => {
+    const k = await insertOrg('Vrijwilligerscentrale Oost', { municipalityId: ids.amsterdam });
+    const d = await insertOrg('Vrijwilligerscentrale Oost (dubbel)', { municipalityId: ids.amsterdam });
+    const [x] = await t.db.insert(collaborations).values({ title: 'Samen koken' }).returning();
+    await t.db.insert(collaborationPartners).values([
+      { collaborationId: x.id, organisationId: k, role: 'eerder', deletedAt: new Date() },
+      { collaborationId: x.id, organisationId: d, role: 'uitvoerder' },
+    ]);
+    expect((await mergeOrganisations(t.db, { label: 'test' }, k, d)).ok).toBe(true);
+    const rows = await t.db.select().from(collaborationPartners).where(eq(collaborationPartners.collaborationId, x.id)).orderBy(asc(collaborationPartners.id));
+    expect(rows.map((r) => [r.organisationId, r.role, r.deletedAt === null])).toEqual([
+      [k, 'eerder', false],
+      [k, 'uitvoerder', true],
+    ]);
+  });
+
+  it('refuses a merge that would make one organisation a branch of two national organisations in the same period', async () => {
+    const chainA = await insertOrg('Keten A', { kind: 'business' });
+    const chainB = await insertOrg('Keten B', { kind: 'business' });
+    const k = await insertOrg('Winkel Plein', { kind: 'business', municipalityId: ids.amsterdam });
+    const d = await insertOrg('Winkel Plein BV', { kind: 'business', municipalityId: ids.amsterdam });
+    await t.db.insert(branchLinks).values([
+      { organisationId: k, parentOrganisationId: chainA, linkedOn: '2020-01-01', unlinkedOn: '2022-01-01' },
+      { organisationId: d, parentOrganisationId: chainB, linkedOn: '2021-06-01', unlinkedOn: '2023-01-01' },
+    ]);
+    const refused = await mergeOrganisations(t.db, { label: 'test' }, k, d);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problem).toContain('in dezelfde periode vestiging van twee verschillende landelijke organisaties (Keten A en Keten B)');
+    // Periods that follow each other fit: the merge goes ahead and both links move to the kept one.
+    await t.db.update(branchLinks).set({ linkedOn: '2022-01-01' }).where(eq(branchLinks.organisationId, d));
+    expect((await mergeOrganisations(t.db, { label: 'test' }, k, d)).ok).toBe(true);
+    expect((await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, k))).map((l) => l.parentOrganisationId).sort()).toEqual([chainA, chainB].sort());
+  });
 });
+

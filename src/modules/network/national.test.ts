@@ -245,6 +245,11 @@ describe('National Coalition: upkeep by the programme team', () => {
     expect((await t.db.select().from(organisations).where(eq(organisations.id, ids.local)))[0].parentOrganisationId).toBeNull();
     expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.local))).toMatchObject([{ linkedOn: '2022-03-21', unlinkedOn: '2024-02-01', deletedAt: null }]);
     expect((await lastAudit('organisation', 'update')).details).toMatchObject({ change: 'branch_unlinked', unlinkedOn: '2024-02-01' });
+    // One parent at a time, also in the past: another member cannot claim it for a period it was still the fund's.
+    const overlap = await c.post(`/nationale-coalitie/${ids.bankMember}/vestigingen/koppelen`, { organisationId: String(ids.local), linkedOn: '2023-01-01' });
+    expect(overlap.statusCode).toBe(422);
+    expect(overlap.body).toContain('Tot 1 februari 2024 was de organisatie een vestiging van Ouderenfonds');
+    expect(await t.db.select().from(branchLinks).where(eq(branchLinks.organisationId, ids.local))).toHaveLength(1);
     const page = await c.get(base);
     expect(page.body).toContain('Geschiedenis van de vestigingen');
     expect(page.body).toMatch(/Buurthuis De Ster[\s\S]*21 maart 2022[\s\S]*1 februari 2024/);

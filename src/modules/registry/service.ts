@@ -512,8 +512,10 @@ export async function listProvincesWithCounts(db: Db, p: Principal) {
       code: provinces.code,
       name: provinces.name,
       municipalities: sql<number>`count(${municipalities.id})::int`,
-      // Participating as in the programme figures: the five pillars signed (signed or active), not interested or stopped.
-      participating: sql<number>`(count(${participations.id}) filter (where ${participations.status} in ('signed', 'active')))::int`,
+      // Participating today, by the rule of the programme figures (figures-service.ts): signed on or before today, and
+      // a stopped one only before its stop date.
+      participating: sql<number>`(count(${participations.id}) filter (where ${participations.signedOn} <= (now() at time zone 'Europe/Amsterdam')::date
+        and (${participations.status} <> 'stopped' or ${participations.stoppedOn} > (now() at time zone 'Europe/Amsterdam')::date)))::int`,
     })
     .from(provinces)
     .leftJoin(municipalities, and(eq(municipalities.provinceId, provinces.id), isNull(municipalities.deletedAt), isNull(municipalities.validTo), scope))
