@@ -362,7 +362,7 @@ describe('merging is refused when the memberships would not fit together', () =>
     expect(drift.rows).toEqual([]);
   });
 
-  it('a partner removed from a collaboration on one side does not make the other side's current partnership disappear', async () => {
+  it('a partner removed from a collaboration on one side does not make the current partnership of the other side disappear', async () => {
     const k = await insertOrg('Vrijwilligerscentrale Oost', { municipalityId: ids.amsterdam });
     const d = await insertOrg('Vrijwilligerscentrale Oost (dubbel)', { municipalityId: ids.amsterdam });
     const [x] = await t.db.insert(collaborations).values({ title: 'Samen koken' }).returning();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { emailField, formValues } from '../../platform/http/forms.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
+import { EraseConfirmForm, HiddenFields } from '../../platform/views/rights.js';
 import { Alert, Button, CheckboxGroup, CsrfField, ErrorSummary, fieldId, Heading, Link, P, SummaryList, TextField, type Column, type FieldErrors, type FormState } from '../../platform/views/components.js';
 import { PlainTable } from './views-shared.js';
 import { nlDate } from '../registry/ui.js';
@@ -190,8 +191,11 @@ export async function networkRightsRoutes(app: FastifyInstance) {
 // ---------------------------------------------------------------------------------------
 // Views
 
+/** The search as [name, value] pairs for hidden fields. */
+const searchFields = (search: SearchValues): [string, string][] => SEARCH_FIELDS.filter((k) => search[k] !== undefined).map((k) => [k, search[k]!]);
+
 function HiddenSearch({ search }: { search: SearchValues }) {
-  return <>{SEARCH_FIELDS.map((k) => (search[k] !== undefined ? <input type="hidden" name={k} value={search[k]} /> : null))}</>;
+  return <HiddenFields fields={searchFields(search)} />;
 }
 
 function HiddenSelection({ selected }: { selected: Finding[] }) {
@@ -657,22 +661,15 @@ function ConfirmErasePage({ ctx, search, selected, moments, errors }: { ctx: Pag
         </>
       )}
       <MomentsToCheck moments={moments} />
-      <form method="post" action={`${BASE}/verwijderen`} novalidate>
-        <CsrfField token={ctx.csrfToken} />
-        <HiddenSearch search={search} />
-        <HiddenSelection selected={selected} />
-        <input type="hidden" name="stap" value="bevestigen" />
-        <CheckboxGroup
-          name="bevestiging"
-          label={LABELS.bevestiging!}
-          form={{ values: {}, errors }}
-          required
-          options={[{ value: 'ja', label: 'Ik heb gecontroleerd wie het verzoek doet en dat deze gegevens over deze persoon gaan. Verwijder de gegevens definitief.' }]}
-        />
-        <div class="form-actions">
-          <Button>Definitief verwijderen</Button> <Link href={BASE}>Annuleren</Link>
-        </div>
-      </form>
+      <EraseConfirmForm
+        action={`${BASE}/verwijderen`}
+        csrf={ctx.csrfToken}
+        hidden={[...searchFields(search), ...selected.map((f): [string, string] => ['gevonden', f.key])]}
+        label={LABELS.bevestiging!}
+        confirmation="Ik heb gecontroleerd wie het verzoek doet en dat deze gegevens over deze persoon gaan. Verwijder de gegevens definitief."
+        errors={errors}
+        cancel={BASE}
+      />
     </Page>
   );
 }

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { z } from 'zod';
 import { emailField, formValues } from '../../platform/http/forms.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
+import { EraseConfirmForm, HiddenFields } from '../../platform/views/rights.js';
 import { Alert, Button, CheckboxGroup, CsrfField, ErrorSummary, fieldId, Heading, Link, P, SelectField, SummaryList, TextField, type FieldErrors, type FormState } from '../../platform/views/components.js';
 import { FigureTable } from '../benchmark/charts.js';
 import { ERASED_OUTCOME_LABEL, formatPostcode, isOpen, normaliseAddition, normalisePostcode, parseHouseNumber, STATUS_LABELS, type SignalStatus } from './model.js';
@@ -201,12 +202,11 @@ export async function signalRightsRoutes(app: FastifyInstance) {
 // Views
 
 /** The search as hidden fields, so every follow-up repeats exactly this search. */
+/** The search as [name, value] pairs for hidden fields. */
+const searchFields = (search: SearchValues): [string, string][] => SEARCH_FIELDS.filter((k) => search[k] !== undefined).map((k) => [k, search[k]!]);
+
 function HiddenSearch({ search }: { search: SearchValues }) {
-  return (
-    <>
-      {SEARCH_FIELDS.map((k) => (search[k] !== undefined ? <input type="hidden" name={k} value={search[k]} /> : null))}
-    </>
-  );
+  return <HiddenFields fields={searchFields(search)} />;
 }
 
 function HiddenSelection({ selected }: { selected: FoundSignal[] }) {
@@ -506,22 +506,15 @@ function ConfirmErasePage({ ctx, search, selected, errors }: { ctx: PageContext;
           </P>
         </>
       )}
-      <form method="post" action={`${BASE}/verwijderen`} novalidate>
-        <CsrfField token={ctx.csrfToken} />
-        <HiddenSearch search={search} />
-        <HiddenSelection selected={selected} />
-        <input type="hidden" name="stap" value="bevestigen" />
-        <CheckboxGroup
-          name="bevestiging"
-          label={LABELS.bevestiging!}
-          form={{ values: {}, errors }}
-          required
-          options={[{ value: 'ja', label: 'Ik heb gecontroleerd wie het verzoek doet en dat deze signalen over deze persoon gaan. Verwijder de gegevens definitief.' }]}
-        />
-        <div class="form-actions">
-          <Button>Definitief verwijderen</Button> <Link href={BASE}>Annuleren</Link>
-        </div>
-      </form>
+      <EraseConfirmForm
+        action={`${BASE}/verwijderen`}
+        csrf={ctx.csrfToken}
+        hidden={[...searchFields(search), ...selected.map((s): [string, string] => ['signaal', String(s.id)])]}
+        label={LABELS.bevestiging!}
+        confirmation="Ik heb gecontroleerd wie het verzoek doet en dat deze signalen over deze persoon gaan. Verwijder de gegevens definitief."
+        errors={errors}
+        cancel={BASE}
+      />
     </Page>
   );
 }
