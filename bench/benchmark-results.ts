@@ -6,15 +6,9 @@
  * aggregate of the same edition (counts per question, row and option), timed on the same
  * PostgreSQL in the same run. The API's figures are checked against the baseline's first.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
-import { startEmbedded } from '../src/platform/db/embedded.js';
-import { openDatabase } from '../src/platform/db/index.js';
-import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateBenchmarkData, type GeneratedData } from './benchmark-data.js';
-import { percentile, round } from './lib.js';
+import { percentile, round, startBenchStack } from './lib.js';
 
 export interface TimedRun {
   name: string;
@@ -56,15 +50,8 @@ export async function timed(name: string, url: string, requests: number, warmup:
 
 export async function benchBenchmarkResults(opts: { requests?: number; warmup?: number; log?: (s: string) => void } = {}): Promise<BenchmarkResultsResult> {
   const { requests = 100, warmup = 10, log = console.log } = opts;
-  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
-  const dir = tempDir('ete-bench-benchmark-');
-  const pgServer = await startEmbedded(dir);
-  const port = await freePort();
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
-  const database = openDatabase(pgServer.url, { max: 2 });
-  const client = new pg.Client({ connectionString: pgServer.url });
+  const { app, database, client, stop } = await startBenchStack('ete-bench-benchmark-', log);
   try {
-    await waitForOk(`${app.baseUrl}/ready`, app, 180_000);
     log('  generating 10 editions × 350 municipalities × 60 questions…');
     const data = await generateBenchmarkData(database.db, { log: () => undefined });
     log(`  ${data.responses} responses, ${data.answers} answer rows in ${data.seconds} s`);
@@ -77,7 +64,6 @@ export async function benchBenchmarkResults(opts: { requests?: number; warmup?: 
     await coordinator.login('coordinator@demo.example', 'Demo-wachtwoord-2026');
 
     // The API's counts are the baseline's counts.
-    await client.connect();
     const base = await client.query<{ question_id: number; row_code: string; option_code: string; n: number }>(BASELINE_SQL, [year]);
     const ids = await client.query<{ id: number; code: string }>('select q.id, q.code from benchmark_questions q join benchmark_editions e on e.id = q.edition_id where e.year = $1', [year]);
     const codeOf = new Map(ids.rows.map((r) => [r.id, r.code]));
@@ -119,12 +105,7 @@ export async function benchBenchmarkResults(opts: { requests?: number; warmup?: 
     log(`  ${baseline.name}: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms`);
     return { data, runs, baseline, baselineRows: base.rowCount ?? 0 };
   } finally {
-    await client.end().catch(() => undefined);
-    await database.close();
-    const s = await app.stop();
-    if (s.code !== 0) log(`  warning: app exited with ${s.code}`);
-    await pgServer.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -3,6 +3,11 @@ import http from 'node:http';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbedded } from '../src/platform/db/embedded.js';
+import { openDatabase } from '../src/platform/db/index.js';
+import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 
 /** Small helpers shared by the benchmarks. */
 
@@ -123,4 +128,35 @@ export function leanClient(maxSockets: number) {
     },
     close: () => agent.destroy(),
   };
+}
+
+/**
+ * The stack of a page benchmark: an embedded PostgreSQL in a temporary folder, the app started as
+ * `npm start` starts it (the bundle, no jobs), a Drizzle handle and a plain pg client on the same
+ * database, all ready. stop() takes everything down again and removes the folder.
+ */
+export async function startBenchStack(prefix: string, log: (s: string) => void = console.log) {
+  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
+  const dir = tempDir(prefix);
+  const pgServer = await startEmbedded(dir);
+  const port = await freePort();
+  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
+  const database = openDatabase(pgServer.url, { max: 2 });
+  const client = new pg.Client({ connectionString: pgServer.url });
+  const stop = async () => {
+    await client.end().catch(() => undefined);
+    const s = await app.stop(10_000).catch(() => null);
+    if (s && s.code !== 0) log(`  warning: app exited with ${s.code}`);
+    await database.close().catch(() => undefined);
+    await pgServer.stop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForOk(`${app.baseUrl}/ready`, app, 180_000);
+    await client.connect();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { dir, pgServer, app, database, client, stop };
 }

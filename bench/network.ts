@@ -10,11 +10,7 @@
  *  - the programme figures at a past date over five years of history (the programme team) —
  *    target < 200 ms; baseline: programmeFigures() called in the benchmark process.
  */
-import path from 'node:path';
-import pg from 'pg';
-import { startEmbedded } from '../src/platform/db/embedded.js';
-import { openDatabase } from '../src/platform/db/index.js';
-import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
+import { startBenchStack } from './lib.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateNetworkData, type NetworkData } from './network-data.js';
 import { timed, type TimedRun } from './benchmark-results.js';
@@ -46,16 +42,8 @@ const SEARCH_SQL = `
 
 export async function benchNetwork(opts: { requests?: number; warmup?: number; small?: boolean; log?: (s: string) => void } = {}): Promise<NetworkBenchResult> {
   const { requests = 100, warmup = 10, small = false, log = console.log } = opts;
-  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
-  const dir = tempDir('ete-bench-network-');
-  const pgServer = await startEmbedded(dir);
-  const port = await freePort();
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
-  const database = openDatabase(pgServer.url, { max: 2 });
-  const client = new pg.Client({ connectionString: pgServer.url });
+  const { app, database, client, stop } = await startBenchStack('ete-bench-network-', log);
   try {
-    await waitForOk(`${app.baseUrl}/ready`, app, 180_000);
-    await client.connect();
     const one = async <T>(q: string, params: unknown[] = []) => (await client.query(q, params)).rows[0] as T;
     const utrecht = await one<{ id: number }>("select id from municipalities where cbs_code = 'GM0344'");
     const advisor = await one<{ user_id: number }>("select ur.user_id from user_roles ur join users u on u.id = ur.user_id where ur.role = 'advisor' and ur.municipality_id = $1 order by u.email limit 1", [utrecht.id]);
@@ -124,10 +112,7 @@ export async function benchNetwork(opts: { requests?: number; warmup?: number; s
     log(`  ${figuresBaseline.name}: p50 ${figuresBaseline.p50} ms, p95 ${figuresBaseline.p95} ms`);
     return { data, timeline, timelineBaseline, search, searchBaseline, figures, figuresBaseline };
   } finally {
-    await client.end().catch(() => undefined);
-    await app.stop(10_000).catch(() => undefined);
-    await database.close().catch(() => undefined);
-    await pgServer.stop().catch(() => undefined);
+    await stop();
   }
 }
 

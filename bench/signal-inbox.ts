@@ -6,13 +6,9 @@
  * other after a warm-up, as the demo social worker; the baseline is the hand-written SQL of the
  * default inbox page (open signals, newest first, 25 rows) timed on the same PostgreSQL.
  */
-import path from 'node:path';
-import pg from 'pg';
-import { startEmbedded } from '../src/platform/db/embedded.js';
-import { openDatabase } from '../src/platform/db/index.js';
+import { startBenchStack } from './lib.js';
 import { FieldCipher } from '../src/platform/crypto.js';
 import { DEMO_ENCRYPTION_KEY } from '../src/config.js';
-import { buildBundle, freePort, serverEnv, spawnCli, tempDir, waitForOk } from '../test/e2e/process.js';
 import { HttpSession } from '../test/e2e/http.js';
 import { generateSignalData, type SignalData } from './signal-data.js';
 import { timed, type TimedRun } from './benchmark-results.js';
@@ -32,16 +28,8 @@ const BASELINE_SQL = `
 
 export async function benchSignalInbox(opts: { total?: number; mainSignals?: number; requests?: number; warmup?: number; log?: (s: string) => void } = {}): Promise<SignalInboxResult> {
   const { total = 150_000, mainSignals = 100_000, requests = 100, warmup = 10, log = console.log } = opts;
-  buildBundle(); // the app runs as npm start runs it: dist/main.mjs
-  const dir = tempDir('ete-bench-inbox-');
-  const pgServer = await startEmbedded(dir);
-  const port = await freePort();
-  const app = spawnCli(['serve'], serverEnv(path.join(dir, 'unused'), port, { DATABASE_URL: pgServer.url, LOG_LEVEL: 'warn', JOBS: 'false' }), port, { quiet: true, bundle: true });
-  const database = openDatabase(pgServer.url, { max: 2 });
-  const client = new pg.Client({ connectionString: pgServer.url });
+  const { app, database, client, stop } = await startBenchStack('ete-bench-inbox-', log);
   try {
-    await waitForOk(`${app.baseUrl}/ready`, app, 180_000);
-    await client.connect();
     const org = await client.query<{ id: number; municipality_id: number }>("select id, municipality_id from organisations where name = 'Welzijn Utrecht Stad'");
     const point = await client.query<{ id: number }>('select id from signal_points where organisation_id = $1', [org.rows[0].id]);
     const staff = await client.query<{ user_id: number }>("select user_id from user_roles where organisation_id = $1 and role in ('signal_handler', 'signal_coordinator')", [org.rows[0].id]);
@@ -86,10 +74,7 @@ export async function benchSignalInbox(opts: { total?: number; mainSignals?: num
     log(`  ${baseline.name}: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms`);
     return { data: { ...data, inDatabase: count.rows[0].n }, runs, baseline };
   } finally {
-    await client.end().catch(() => undefined);
-    await app.stop(10_000).catch(() => undefined);
-    await database.close().catch(() => undefined);
-    await pgServer.stop().catch(() => undefined);
+    await stop();
   }
 }
 

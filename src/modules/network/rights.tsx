@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { emailField, formValues } from '../../platform/http/forms.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
-import { EraseConfirmForm, HiddenFields } from '../../platform/views/rights.js';
+import { EraseConfirmForm, eraseConfirmation, HiddenFields, sendRightsJson } from '../../platform/views/rights.js';
 import { Alert, Button, CheckboxGroup, CsrfField, ErrorSummary, fieldId, Heading, Link, P, SummaryList, TextField, type Column, type FieldErrors, type FormState } from '../../platform/views/components.js';
 import { PlainTable } from './views-shared.js';
 import { nlDate } from '../registry/ui.js';
@@ -155,11 +155,7 @@ export async function networkRightsRoutes(app: FastifyInstance) {
     const now = new Date();
     const data = await buildExport(db, s.selected, now);
     await auditExport(db, req.auditCtx(), s.query, s.selected, 'json');
-    return reply
-      .header('content-type', 'application/json; charset=utf-8')
-      .header('content-disposition', `attachment; filename="privacyverzoek-netwerk-${now.toISOString().slice(0, 10)}.json"`)
-      .header('cache-control', 'no-store')
-      .send(JSON.stringify(data, null, 2));
+    return sendRightsJson(reply, 'privacyverzoek-netwerk', now, data);
   });
 
   app.post(`${BASE}/verwijderen`, async (req, reply) => {
@@ -176,8 +172,8 @@ export async function networkRightsRoutes(app: FastifyInstance) {
     }
     // Looked up before the erasure: afterwards the names are gone from the findings.
     const moments = await momentsNaming(db, namesToCheck(s.query, s.selected));
-    if (s.values.stap !== 'bevestigen' || s.values.bevestiging !== 'ja') {
-      const errors: FieldErrors = s.values.stap === 'bevestigen' ? { bevestiging: 'Vink aan dat u hebt gecontroleerd dat deze gegevens over deze persoon gaan, of kies Annuleren.' } : {};
+    const { confirmed, errors } = eraseConfirmation(s.values, 'Vink aan dat u hebt gecontroleerd dat deze gegevens over deze persoon gaan, of kies Annuleren.');
+    if (!confirmed) {
       return reply.page({ title: 'Gegevens verwijderen', status: Object.keys(errors).length ? 422 : 200 }, (ctx) => (
         <ConfirmErasePage ctx={ctx} search={s.search} selected={s.selected} moments={moments} errors={errors} />
       ));

@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { z } from 'zod';
 import { emailField, formValues } from '../../platform/http/forms.js';
 import { Page, type PageContext } from '../../platform/views/layout.js';
-import { EraseConfirmForm, HiddenFields } from '../../platform/views/rights.js';
+import { EraseConfirmForm, eraseConfirmation, HiddenFields, sendRightsJson } from '../../platform/views/rights.js';
 import { Alert, Button, CheckboxGroup, CsrfField, ErrorSummary, fieldId, Heading, Link, P, SelectField, SummaryList, TextField, type FieldErrors, type FormState } from '../../platform/views/components.js';
 import { FigureTable } from '../benchmark/charts.js';
 import { ERASED_OUTCOME_LABEL, formatPostcode, isOpen, normaliseAddition, normalisePostcode, parseHouseNumber, STATUS_LABELS, type SignalStatus } from './model.js';
@@ -167,20 +167,15 @@ export async function signalRightsRoutes(app: FastifyInstance) {
     const now = new Date();
     const data = await buildExport(db, cipher, s.selected, now);
     await auditExport(db, req.auditCtx(), s.query, s.selected, 'json');
-    return reply
-      .header('content-type', 'application/json; charset=utf-8')
-      .header('content-disposition', `attachment; filename="privacyverzoek-signalen-${now.toISOString().slice(0, 10)}.json"`)
-      .header('cache-control', 'no-store')
-      .send(JSON.stringify(data, null, 2));
+    return sendRightsJson(reply, 'privacyverzoek-signalen', now, data);
   });
 
   app.post(`${BASE}/verwijderen`, async (req, reply) => {
     req.authorize('signal:privacy');
     const s = await selection(req, reply);
     if ('done' in s) return s.done;
-    if (s.values.stap !== 'bevestigen' || s.values.bevestiging !== 'ja') {
-      const errors: FieldErrors =
-        s.values.stap === 'bevestigen' ? { bevestiging: 'Vink aan dat u hebt gecontroleerd dat deze signalen over deze persoon gaan, of kies Annuleren.' } : {};
+    const { confirmed, errors } = eraseConfirmation(s.values, 'Vink aan dat u hebt gecontroleerd dat deze signalen over deze persoon gaan, of kies Annuleren.');
+    if (!confirmed) {
       return reply.page({ title: 'Gegevens verwijderen', status: Object.keys(errors).length ? 422 : 200 }, (ctx) => (
         <ConfirmErasePage ctx={ctx} search={s.search} selected={s.selected} errors={errors} />
       ));
@@ -201,7 +196,6 @@ export async function signalRightsRoutes(app: FastifyInstance) {
 // ---------------------------------------------------------------------------------------
 // Views
 
-/** The search as hidden fields, so every follow-up repeats exactly this search. */
 /** The search as [name, value] pairs for hidden fields. */
 const searchFields = (search: SearchValues): [string, string][] => SEARCH_FIELDS.filter((k) => search[k] !== undefined).map((k) => [k, search[k]!]);
 

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { Button, CheckboxGroup, CsrfField, Link, type FieldErrors } from './components.js';
 
 /**
@@ -29,4 +30,19 @@ export function EraseConfirmForm(props: { action: string; csrf: string; hidden: 
       </div>
     </form>
   );
+}
+
+/** A rights-request export as a JSON download (never cached): `<prefix>-<date>.json`. */
+export function sendRightsJson(reply: FastifyReply, prefix: string, now: Date, data: unknown) {
+  return reply
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${prefix}-${now.toISOString().slice(0, 10)}.json"`)
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify(data, null, 2));
+}
+
+/** Whether the erase form came back with its confirmation ticked; the error when it came back without. */
+export function eraseConfirmation(values: Record<string, unknown>, missing: string): { confirmed: boolean; errors: FieldErrors } {
+  if (values.stap === 'bevestigen' && values.bevestiging === 'ja') return { confirmed: true, errors: {} };
+  return { confirmed: false, errors: values.stap === 'bevestigen' ? { bevestiging: missing } : {} };
 }
